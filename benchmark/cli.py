@@ -1,0 +1,246 @@
+"""``ganbench``: list | run | eval | report.
+
+Every user error (unknown name, malformed option, missing data, bad sample file) is one line on
+stderr and exit code 2; a run that diverges or fails is a result recorded in its run record, and
+the command goes on with the next run (exit 1 at the end if any failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from .errors import UserError
+
+DEFAULT_RESULTS = "results/runs"
+
+
+def _csv(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        out = []
+        for part in _csv(text):
+            if "-" in part[1:]:
+                a, b = part.split("-", 1)
+                out += list(range(int(a), int(b) + 1))
+            else:
+                out.append(int(part))
+        return out
+    except ValueError:
+        raise UserError(f"malformed --seeds {text!r}: give integers like 0,1,2 or 0-4") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganbench", description="Multi-domain GAN benchmark: tasks, objectives, metrics, leaderboards.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ls = sub.add_parser("list", help="tasks (by domain), objectives, metrics, suites")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+
+    run = sub.add_parser("run", help="train and evaluate tasks x objectives x seeds")
+    run.add_argument("tasks", nargs="*", help="task names (see ganbench list)")
+    run.add_argument("--suite", help="run a named suite (e.g. quick) instead of naming tasks")
+    run.add_argument("--objective", "-o", default=None, help="comma-separated objectives (default: ns)")
+    run.add_argument("--seeds", default=None, help="comma-separated seeds or a range, e.g. 0,1,2 or 0-4 (default 0)")
+    run.add_argument("--steps", type=int, default=None, help="training steps (overrides the budget)")
+    run.add_argument("--budget", default=None, help="named step budget of the task (quick, default, long, ...)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a hyper-parameter; repeatable")
+    run.add_argument("--tag", default=None, help="name a variant so its records sit beside the default ones")
+    run.add_argument("--results", default=DEFAULT_RESULTS, help=f"results folder (default {DEFAULT_RESULTS})")
+    run.add_argument("--data-dir", default=None, help="data folder laid out like shared/data (default: $GANBENCH_DATA, then the cache)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--no-table", action="store_true", help="do not print the table at the end")
+
+    ev = sub.add_parser("eval", help="metrics of someone else's samples, as JSON")
+    ev.add_argument("task")
+    ev.add_argument("--samples", required=True, help="sample file (format depends on the task's domain)")
+    ev.add_argument("--data-dir", default=None)
+    ev.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics")
+    ev.add_argument("--out", default=None, help="also write the JSON to this file")
+
+    rep = sub.add_parser("report", help="leaderboard tables from run records")
+    rep.add_argument("--results", default=DEFAULT_RESULTS)
+    rep.add_argument("--format", default="md", choices=["md", "csv", "json"])
+    rep.add_argument("--out", default=None, help="write here instead of stdout")
+    rep.add_argument("--task", action="append", default=None, help="only these tasks (repeatable)")
+    return p
+
+
+def cmd_list(args) -> int:
+    from .metrics import METRICS
+    from .objectives import OBJECTIVES
+    from .suites import SUITES
+    from tasks import TASKS
+
+    if args.json:
+        print(json.dumps({
+            "tasks": [{"name": e.name, "summary": e.summary} for e in TASKS.entries()],
+            "objectives": [{"name": e.name, "summary": e.summary} for e in OBJECTIVES.entries()],
+            "metrics": [{"name": e.name, "direction": e.meta["direction"], "summary": e.summary} for e in METRICS.entries()],
+            "suites": [{"name": s.name, "summary": s.summary} for s in SUITES.values()],
+        }, indent=2))
+        return 0
+    by_domain: dict[str, list] = {}
+    for e in TASKS.entries():
+        by_domain.setdefault(e.name.split("/")[0], []).append(e)
+    print("Tasks")
+    for domain, entries in by_domain.items():
+        print(f"  {domain}")
+        for e in entries:
+            print(f"    {e.name:<24} {e.summary}")
+    print("\nObjectives")
+    for e in OBJECTIVES.entries():
+        print(f"  {e.name:<14} {e.summary}")
+    print("\nMetrics")
+    for e in METRICS.entries():
+        arrow = "↑" if e.meta["direction"] == "max" else "↓"
+        print(f"  {e.name:<16} {arrow} {e.summary}")
+    print("\nSuites")
+    for s in SUITES.values():
+        print(f"  {s.name:<14} {s.summary}")
+    return 0
+
+
+def _plan(args) -> list[tuple[str, str, int, str | None]]:
+    """(task, objective, seed, budget) for every run the command asks for; validates names first."""
+    from .objectives import OBJECTIVES
+    from .suites import get_suite
+    from tasks import TASKS
+
+    plan = []
+    if args.suite:
+        if args.tasks:
+            raise UserError("give either task names or --suite, not both")
+        suite = get_suite(args.suite)
+        seeds = _seeds(args.seeds) if args.seeds else list(suite.seeds)
+        budget = args.budget or (None if args.steps else suite.budget)
+        for task in suite.tasks():
+            objectives = _csv(args.objective) if args.objective else suite.objectives_for(task)
+            plan += [(task, o, s, budget) for o in objectives for s in seeds]
+    else:
+        if not args.tasks:
+            raise UserError("name at least one task (ganbench list shows them) or give --suite quick")
+        seeds = _seeds(args.seeds) if args.seeds else [0]
+        objectives = _csv(args.objective) if args.objective else ["ns"]
+        plan = [(t, o, s, args.budget) for t in args.tasks for o in objectives for s in seeds]
+    for task, objective, _, _ in plan:
+        TASKS.entry(task)
+        OBJECTIVES.entry(objective)
+    return plan
+
+
+def cmd_run(args) -> int:
+    from .config import parse_overrides
+    from .report import build_tables, to_markdown
+    from .results import load_records
+    from .runner import RunRequest, execute, prepare
+
+    overrides = parse_overrides(args.overrides)
+    plan = _plan(args)
+    results = Path(args.results)
+    progress = False if args.no_progress else None
+    requests = [RunRequest(t, o, s, results, steps=args.steps, budget=b, overrides=overrides, tag=args.tag,
+                           data_dir=args.data_dir, progress=progress) for t, o, s, b in plan]
+    for req in requests:  # configure everything before the first step: bad combos fail now
+        prepare(req)
+    failed = 0
+    done_ids = set()
+    for i, req in enumerate(requests, 1):
+        outcome = execute(req)
+        rec = outcome.record
+        done_ids.add(rec["run_id"])
+        main = rec["task"].get("main_metric")
+        value = rec["metrics"].get(main, {}).get("value") if main else None
+        extra = f"{main}={value}" if value is not None else (rec.get("error") or json.dumps(rec.get("diverged")))
+        wall = rec.get("wall_time_s")
+        print(f"[{i}/{len(requests)}] {rec['run_id']}: {outcome.action}, {rec['status']}"
+              + (f", {wall:.1f}s" if isinstance(wall, (int, float)) else "") + f", {extra}", flush=True)
+        failed += rec["status"] == "failed"
+    if not args.no_table:
+        loaded = load_records(results)
+        recs = [r for r in loaded.records if r["run_id"] in done_ids]
+        command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        print()
+        print(to_markdown(build_tables(recs), recs, command=command))
+    return 1 if failed else 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluator import evaluate_samples
+    from .runner import load_task
+
+    task = load_task(args.task, args.data_dir)
+    names = _csv(args.metrics) if args.metrics else list(task.spec.metrics)
+    unknown = [n for n in names if n not in task.spec.metrics]
+    if unknown:
+        raise UserError(f"{args.task} has no metric {', '.join(unknown)}: choose from {', '.join(task.spec.metrics)}")
+    samples = task.load_samples(args.samples)
+    values = evaluate_samples(task, samples, names)
+    out = {"task": task.spec.name, "task_version": task.spec.version, "samples": str(args.samples),
+           "metrics": {k: v.to_json() for k, v in values.items()}}
+    text = json.dumps(out, indent=2)
+    print(text)
+    if args.out:
+        from .results import atomic_write_text
+
+        atomic_write_text(Path(args.out), text + "\n")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import build_tables, to_csv, to_json, to_markdown
+    from .results import atomic_write_text, load_records
+
+    results = Path(args.results)
+    if not results.is_dir():
+        raise UserError(f"results folder {results} does not exist: run `ganbench run ...` first or pass --results DIR")
+    loaded = load_records(results)
+    for path, why in loaded.problems:
+        print(f"warning: skipped {path}: {why}", file=sys.stderr)
+    recs = loaded.records
+    if args.task:
+        recs = [r for r in recs if r["task"]["name"] in args.task]
+    if not recs:
+        raise UserError(f"no run records in {results}" + (f" for {', '.join(args.task)}" if args.task else ""))
+    tables = build_tables(recs)
+    command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if args.format == "md":
+        text = to_markdown(tables, recs, source=str(results), command=command)
+    elif args.format == "csv":
+        text = to_csv(tables)
+    else:
+        text = to_json(tables, loaded.problems)
+    if args.out:
+        atomic_write_text(Path(args.out), text if text.endswith("\n") else text + "\n")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "eval": cmd_eval, "report": cmd_report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        print(f"ganbench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ganbench: interrupted; finished records are kept, re-run the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Where data comes from: a directory the user names, then our cache, then the official source.
+
+Order: ``--data-dir`` (or the ``GANBENCH_DATA`` environment variable), a folder laid out like
+``../shared/data`` (``fashion-mnist/…``, ``moses/…``); then the user cache
+(``$GANBENCH_CACHE`` or ``~/.cache/ganbench/data``); then a download from the official URL into the
+cache, verified by SHA-256, when the network allows. Otherwise a :class:`DataNotFoundError` that
+says where to put the file. A file whose checksum is wrong is named with both checksums.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ChecksumError, DataNotFoundError
+
+
+def cache_root() -> Path:
+    """Root of ganbench's on-disk cache (data, reference statistics, trained classifiers)."""
+    root = os.environ.get("GANBENCH_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "ganbench"
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file a task needs: its path relative to a data root, checksum and official URL."""
+
+    relpath: str
+    sha256: str | None = None
+    url: str | None = None
+
+
+class DataLocator:
+    """Finds (or fetches) a task's files in the configured roots."""
+
+    _verified: dict[tuple[str, float, int], bool] = {}  # (path, mtime, size) -> checksum ok
+
+    def __init__(self, data_dir: str | Path | None = None):
+        explicit = data_dir or os.environ.get("GANBENCH_DATA")
+        self.roots: list[Path] = [Path(explicit).expanduser()] if explicit else []
+        self.cache = cache_root() / "data"
+        self.roots.append(self.cache)
+
+    def find(self, spec: DataFile) -> Path:
+        for root in self.roots:
+            path = root / spec.relpath
+            if path.is_file():
+                self._check(path, spec)
+                return path
+        if spec.url:
+            return self._download(spec)
+        raise DataNotFoundError(self._missing_message(spec, "no download source is known"))
+
+    def _check(self, path: Path, spec: DataFile) -> None:
+        if not spec.sha256:
+            return
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime, st.st_size)
+        if self._verified.get(key):
+            return
+        actual = sha256_of(path)
+        if actual != spec.sha256:
+            raise ChecksumError(
+                f"corrupt data file {path}: sha256 {actual[:16]}… expected {spec.sha256[:16]}…; "
+                f"delete it and fetch it again from {spec.url or 'the official source'}"
+            )
+        self._verified[key] = True
+
+    def _download(self, spec: DataFile) -> Path:
+        target = self.cache / spec.relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=30) as resp:
+                shutil.copyfileobj(resp, out)
+            if spec.sha256 and sha256_of(Path(tmp)) != spec.sha256:
+                raise ChecksumError(f"download of {spec.url} has the wrong sha256; try again later")
+            os.replace(tmp, target)
+            return target
+        except OSError as exc:
+            raise DataNotFoundError(self._missing_message(spec, f"download failed ({exc.__class__.__name__})")) from None
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _missing_message(self, spec: DataFile, why: str) -> str:
+        where = " or ".join(str(r / spec.relpath) for r in self.roots)
+        src = f" from {spec.url}" if spec.url else ""
+        return (
+            f"missing data file {spec.relpath} ({why}): put it at {where}{src}, "
+            f"or point --data-dir / GANBENCH_DATA at a folder that has it"
+        )

@@ -1,0 +1,1 @@
+"""Network families shared by tasks (MLP for points; domains add DCGAN, sequence models, ...)."""

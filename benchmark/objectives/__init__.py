@@ -1,0 +1,25 @@
+"""The objective registry: name -> objective class (lazy import), one line each."""
+
+from ..registry import Registry
+from .base import AdversarialObjective, Objective
+
+OBJECTIVES = Registry("objective")
+
+_ADV = "benchmark.objectives.adversarial"
+OBJECTIVES.register("minimax", f"{_ADV}:Minimax", "original saturating GAN: G minimises E log(1 - D(G(z)))")
+OBJECTIVES.register("ns", f"{_ADV}:NonSaturating", "non-saturating GAN: G minimises -E log D(G(z))")
+OBJECTIVES.register("hinge", f"{_ADV}:Hinge", "hinge loss (SN-GAN / BigGAN)")
+OBJECTIVES.register("wgan-gp", f"{_ADV}:WGANGP", "Wasserstein critic with gradient penalty (n_dis 5, lambda 10)")
+OBJECTIVES.register("lsgan", f"{_ADV}:LSGAN", "least squares GAN (a=0, b=c=1)")
+OBJECTIVES.register("rsgan", f"{_ADV}:RSGAN", "relativistic standard GAN")
+
+
+def build_objective(name: str) -> Objective:
+    cls = OBJECTIVES.get(name)
+    obj = cls()
+    if getattr(obj, "name", None) != name:
+        raise ValueError(f"objective class {cls.__name__} says its name is {obj.name!r}, registered as {name!r}")
+    return obj
+
+
+__all__ = ["OBJECTIVES", "Objective", "AdversarialObjective", "build_objective"]

@@ -1,0 +1,31 @@
+"""toy/grid25: 25 Gaussians on {-4,-2,0,2,4}², σ = 0.05 (VEEGAN / PacGAN protocol)."""
+
+import numpy as np
+
+from benchmark.task import TaskSpec
+
+from .toy_mixture import MIXTURE_DEFAULTS, MIXTURE_SMOKE, GaussianMixtureTask
+
+
+class Grid25(GaussianMixtureTask):
+    sigma = 0.05
+    spec = TaskSpec(
+        name="toy/grid25",
+        version="1",
+        summary="25 Gaussians on {-4,-2,0,2,4}^2 (sigma 0.05; VEEGAN/PacGAN protocol)",
+        sample_kind="points",
+        metrics=("modes_covered", "high_quality", "mode_kl"),
+        main_metric="modes_covered",
+        eval_samples=2500,
+        data_source="synthetic: 25 equal-weight N(mu, 0.05^2 I), mu in {-4,-2,0,2,4}^2",
+        protocol="VEEGAN (Srivastava et al. 2017) / PacGAN (Lin et al. 2018): 2,500 samples, high quality < 3 sigma",
+        budgets={"quick": 1500, "default": 5000, "long": 20000},
+        defaults=MIXTURE_DEFAULTS,
+        suites=("quick", "toy"),
+        smoke=MIXTURE_SMOKE,
+    )
+
+    @classmethod
+    def means(cls) -> np.ndarray:
+        xs = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
+        return np.array([(x, y) for x in xs for y in xs])

@@ -1,0 +1,53 @@
+"""Report aggregation on hand-made records: means, std, ranks, no mixing of incomparable numbers."""
+
+import math
+
+import pytest
+
+from benchmark.report import build_tables, summary_ranks, to_markdown
+
+
+def rec(task, objective, seed, value, status="ok", n=2500, chash="h1", direction="max", version="1"):
+    metrics = {} if status != "ok" else {"m": {"value": value, "direction": direction, "n_samples": n}}
+    return {"schema": "ganbench.run/1", "run_id": f"{task}-{objective}-{seed}", "task": {"name": task, "version": version, "main_metric": "m"},
+            "objective": objective, "seed": seed, "tag": None, "config": {"steps": 10}, "config_hash": chash,
+            "status": status, "metrics": metrics, "diverged": {"step": 5, "reason": "nan"} if status == "diverged" else None}
+
+
+def test_mean_std_rank_and_divergence_count():
+    recs = [rec("t/a", "x", 0, 1.0), rec("t/a", "x", 1, 3.0), rec("t/a", "x", 2, None, status="diverged"),
+            rec("t/a", "y", 0, 5.0), rec("t/a", "y", 1, 5.0)]
+    (table,) = build_tables(recs)
+    rows = {r.label: r for r in table.rows}
+    assert rows["x"].cells["m"].mean == 2.0 and rows["x"].cells["m"].std == pytest.approx(math.sqrt(2))
+    assert rows["x"].n_ok == 2 and rows["x"].n_diverged == 1 and rows["x"].diverged_steps == [5]
+    assert rows["y"].rank == 1 and rows["x"].rank == 2
+    md = to_markdown([table], recs)
+    assert "**5.000 ± 0.000**" in md and "1 (at 5)" in md
+
+
+def test_lower_is_better_ranks():
+    recs = [rec("t/a", "x", 0, 1.0, direction="min"), rec("t/a", "y", 0, 2.0, direction="min")]
+    (table,) = build_tables(recs)
+    assert [r.label for r in table.rows] == ["x", "y"]
+
+
+def test_different_sample_counts_get_separate_columns():
+    recs = [rec("t/a", "x", 0, 1.0, n=2500), rec("t/a", "y", 0, 2.0, n=100)]
+    (table,) = build_tables(recs)
+    assert len(table.columns) == 2
+    assert {c.label for c in table.columns} == {"m (n_samples=2500)", "m (n_samples=100)"}
+
+
+def test_different_configs_and_versions_never_averaged():
+    recs = [rec("t/a", "x", 0, 1.0, chash="h1"), rec("t/a", "x", 1, 3.0, chash="h2"), rec("t/a", "x", 0, 9.0, version="2")]
+    tables = build_tables(recs)
+    assert len(tables) == 2  # two task versions
+    v1 = next(t for t in tables if t.version == "1")
+    assert len(v1.rows) == 2 and all(r.cells["m"].n == 1 for r in v1.rows)
+
+
+def test_summary_mean_rank():
+    recs = [rec("t/a", "x", 0, 1.0), rec("t/a", "y", 0, 2.0), rec("t/b", "x", 0, 3.0), rec("t/b", "y", 0, 2.0)]
+    summary = summary_ranks(build_tables(recs))
+    assert {s["method"]: s["mean_rank"] for s in summary} == {"x": 1.5, "y": 1.5}
