@@ -130,9 +130,7 @@ def execute(req: RunRequest) -> RunOutcome:
             record["eval_time_s"] = round(time.perf_counter() - t_eval, 3)
             record["metrics"] = {k: v.to_json() for k, v in values.items()}
             record["status"] = "ok"
-            saver = getattr(task, "save_artifacts", None)
-            if saver is not None:
-                record["artifacts"].update(saver(result.G, run_dir, rid) or {})
+            record["artifacts"].update(task.save_artifacts(result.G, run_dir, rid) or {})
         if (run_dir / "evals.jsonl").exists():
             record["artifacts"]["evals"] = f"{rid}/evals.jsonl"
     except UserError:

@@ -91,6 +91,11 @@ class Task:
         """Raw generator output -> what metrics consume. Default: identity."""
         return raw
 
+    def save_artifacts(self, G, run_dir: Path, run_id: str) -> dict[str, str]:
+        """Write what a person should see of a trained run (sample grid, text lines, molecules)
+        into ``run_dir``; return {artifact name: path relative to the results folder}."""
+        return {}
+
     # -- user samples ----------------------------------------------------------------------
     def load_samples(self, path: str | Path):  # pragma: no cover - abstract
         """Read and validate a user's sample file; raise ``UserError`` naming the expected format."""

@@ -30,6 +30,7 @@ def test_same_seed_same_numbers(tmp_path):
     assert _comparable(a.record) == _comparable(b.record)
     assert (tmp_path / "a" / a.record["run_id"] / "log.csv").read_text() == \
         (tmp_path / "b" / b.record["run_id"] / "log.csv").read_text()
+    assert (tmp_path / "a" / a.record["artifacts"]["samples_png"]).stat().st_size > 1000
     c = execute(RunRequest("toy/ring8", "ns", 4, tmp_path / "a", steps=60, overrides=SMALL_OVR, progress=False))
     assert c.record["metrics"] != a.record["metrics"] or c.record["run_id"] != a.record["run_id"]
 
