@@ -53,7 +53,7 @@ def _cli(*args, **kw):
 
 
 def test_resume_after_kill_gives_identical_record(tmp_path):
-    args = ["run", "toy/ring8", "--objective", "ns", "--steps", "3000", "--set", "checkpoint_every=100",
+    args = ["run", "toy/ring8", "--objective", "ns", "--steps", "1500", "--set", "checkpoint_every=50",
             "--no-table", *SMALL]
     ref = _cli(*args, "--results", str(tmp_path / "ref"), stdout=subprocess.DEVNULL)
     assert ref.wait(timeout=300) == 0
