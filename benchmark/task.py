@@ -41,6 +41,7 @@ class TaskSpec:
     suites: tuple[str, ...] = ()  # named suites this task belongs to ("quick", ...)
     reference_split: str = "test"  # the split metrics compare against
     smoke: Mapping[str, Any] = field(default_factory=dict)  # overrides for a tiny, fast model (contract tests)
+    slow_setup: bool = False  # loading or scoring needs minutes of one-off work (a classifier, big data)
 
     @property
     def domain(self) -> str:

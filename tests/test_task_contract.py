@@ -21,6 +21,15 @@ from tasks import TASKS
 TASK_NAMES = TASKS.names()
 
 
+def _params(names):
+    """Tasks whose setup takes minutes (training a feature classifier, generating a big oracle set,
+    parsing a large reference split) run their contract checks under ``-m slow`` only."""
+    return [pytest.param(n, marks=pytest.mark.slow) if TASKS.get(n).spec.slow_setup else n for n in names]
+
+
+SETUP_NAMES = _params(TASK_NAMES)
+
+
 def _task(name):
     try:
         return TASKS.get(name)()
@@ -48,7 +57,7 @@ def _compatible(task, name):
     return obj, cfg
 
 
-@pytest.mark.parametrize("name", TASK_NAMES)
+@pytest.mark.parametrize("name", SETUP_NAMES)
 def test_one_step_of_every_compatible_objective_is_finite(name):
     task = _task(name)
     ran = 0
@@ -71,7 +80,7 @@ def test_one_step_of_every_compatible_objective_is_finite(name):
     assert ran >= 1, f"no objective can train {name}"
 
 
-@pytest.mark.parametrize("name", TASK_NAMES)
+@pytest.mark.parametrize("name", SETUP_NAMES)
 def test_samples_have_the_shape_of_real_data(name):
     task = _task(name)
     cfg = resolve(task.spec, build_objective(_first_compatible(task)), dict(task.spec.smoke), steps=1)
@@ -87,7 +96,7 @@ def test_samples_have_the_shape_of_real_data(name):
         assert fake.shape[1:] == real.shape[1:]
 
 
-@pytest.mark.parametrize("name", TASK_NAMES)
+@pytest.mark.parametrize("name", SETUP_NAMES)
 def test_metrics_compute_on_reference_samples(name):
     task = _task(name)
     try:
