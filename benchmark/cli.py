@@ -1,4 +1,4 @@
-"""``ganbench``: list | run | eval | report.
+"""``ganbench``: list | run | sweep | eval | report.
 
 Every user error (unknown name, malformed option, missing data, bad sample file) is one line on
 stderr and exit code 2; a run that diverges or fails is a result recorded in its run record, and
@@ -66,10 +66,25 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics")
     ev.add_argument("--out", default=None, help="also write the JSON to this file")
 
+    sw = sub.add_parser("sweep", help="run a sweep file (tasks x objectives x seeds x hyper-parameter grid) in parallel")
+    sw.add_argument("file", help="YAML sweep file (see README, Sweeps)")
+    sw.add_argument("--executor", default="local", choices=["local", "ray"],
+                    help="local: a process pool on this machine (default); ray: tasks on an existing Ray cluster")
+    sw.add_argument("--workers", type=int, default=None, help="parallel runs (default: the cores here; on Ray: no cap)")
+    sw.add_argument("--threads", type=int, default=None, help="torch threads per run (default: cores / workers; 1 on Ray)")
+    sw.add_argument("--address", default=None, help="Ray cluster address (default: $RAY_ADDRESS)")
+    sw.add_argument("--results", default=None, help=f"results folder (default: the file's results:, else {DEFAULT_RESULTS})")
+    sw.add_argument("--data-dir", default=None)
+    sw.add_argument("--dry-run", action="store_true", help="list the runs that would execute, run nothing")
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar (the per-run lines stay)")
+
     rep = sub.add_parser("report", help="leaderboard tables from run records")
     rep.add_argument("--results", default=DEFAULT_RESULTS)
-    rep.add_argument("--format", default="md", choices=["md", "csv", "json"])
-    rep.add_argument("--out", default=None, help="write here instead of stdout")
+    rep.add_argument("--format", default="md", choices=["md", "csv", "json", "html"],
+                     help="md (with published rows, significance, stability), csv, json, or html (a page with plots)")
+    rep.add_argument("--out", default=None, help="write here instead of stdout (html: a folder that gets index.html)")
+    rep.add_argument("--test", default="welch", choices=["welch", "mannwhitney"],
+                     help="test of the best method vs each other over seeds (default welch)")
     rep.add_argument("--task", action="append", default=None, help="only these tasks (repeatable)")
     return p
 
@@ -173,6 +188,14 @@ def cmd_run(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_sweep(args) -> int:
+    from .sweep import execute_sweep
+
+    return execute_sweep(args.file, executor=args.executor, workers=args.workers, threads=args.threads,
+                         address=args.address, results=args.results, data_dir=args.data_dir, dry_run=args.dry_run,
+                         progress=False if args.no_progress else None)
+
+
 def cmd_eval(args) -> int:
     from .evaluator import evaluate_samples
     from .runner import load_task
@@ -196,7 +219,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import build_tables, to_csv, to_json, to_markdown
+    from .report import build_tables, to_csv, to_json
     from .results import atomic_write_text, load_records
 
     results = Path(args.results)
@@ -212,8 +235,24 @@ def cmd_report(args) -> int:
         raise UserError(f"no run records in {results}" + (f" for {', '.join(args.task)}" if args.task else ""))
     tables = build_tables(recs)
     command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if args.format == "html":
+        from .html_report import write_html_report
+
+        if not args.out:
+            raise UserError("--format html needs --out DIR (the folder that gets index.html)")
+        out = Path(args.out)
+        folder = out.parent if out.suffix.lower() in (".html", ".htm") else out
+        path = write_html_report(recs, folder, command=command, source=str(results), problems=loaded.problems,
+                                 test=args.test)
+        if out.suffix.lower() in (".html", ".htm") and path != out:
+            path.replace(out)
+            path = out
+        print(f"wrote {path}", file=sys.stderr)
+        return 0
     if args.format == "md":
-        text = to_markdown(tables, recs, source=str(results), command=command)
+        from .leaderboard import leaderboard_markdown
+
+        text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test)
     elif args.format == "csv":
         text = to_csv(tables)
     else:
@@ -226,7 +265,7 @@ def cmd_report(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "eval": cmd_eval, "report": cmd_report}
+COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "eval": cmd_eval, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

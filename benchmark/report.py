@@ -71,6 +71,7 @@ class Row:
     rank: int | None = None
     diverged_steps: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    values: dict[str, list[float]] = field(default_factory=dict)  # column label -> finite per-seed values (significance tests)
 
     @property
     def label(self) -> str:
@@ -151,6 +152,7 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
             mean = sum(finite) / n if n else float("nan")
             std = math.sqrt(sum((v - mean) ** 2 for v in finite) / (n - 1)) if n > 1 else 0.0
             row.cells[col.label] = Cell(mean, std, n, len(vals) - n)
+            row.values[col.label] = finite
         rows.append(row)
     # rank on the main metric (direction-aware); rows without a finite value rank last
     if main_cols:
@@ -206,7 +208,12 @@ def _details_line(table: TaskTable, records: list[dict]) -> list[str]:
     return lines
 
 
-def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", command: str = "") -> str:
+def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", command: str = "",
+                extras: Any = None) -> str:
+    """The leaderboard in Markdown. ``extras`` (optional) adds to it without changing the rest: its
+    ``header(table)``/``cells(table, row)`` add trailing columns, ``rows(table)`` adds full rows after
+    ours (published values), ``notes(table)`` adds lines under the table, ``appendix()`` adds sections
+    at the end (see :mod:`benchmark.leaderboard`)."""
     out = ["# ganbench leaderboard", ""]
     if command:
         out += [f"Made by `{command}`" + (f" from the run records in `{source}`." if source else "."), ""]
@@ -222,6 +229,7 @@ def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", 
         out.append("")
         head = ["rank", "method", "runs ok", "seeds", "diverged", "failed", "steps"]
         head += [c.header + (" ★" if c.label == t.main_column else "") for c in t.columns]
+        head += extras.header(t) if extras is not None else []
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "|".join("---" for _ in head) + "|")
         best = _best_labels(t)
@@ -234,6 +242,9 @@ def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", 
                 if i in best.get(c.label, ()) and len(t.rows) > 1:
                     text = f"**{text}**"
                 cells.append(text)
+            cells += extras.cells(t, r) if extras is not None else []
+            out.append("| " + " | ".join(cells) + " |")
+        for cells in (extras.rows(t) if extras is not None else []):
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
         out.append("Computed on:")
@@ -243,6 +254,7 @@ def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", 
         errs = [f"{r.label}: {e}" for r in t.rows for e in r.errors if e]
         if errs:
             out.append("- failures: " + "; ".join(errs))
+        out += extras.notes(t) if extras is not None else []
         out.append("")
     summary = summary_ranks(tables)
     if len(tables) > 1 and summary:
@@ -254,6 +266,7 @@ def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", 
             ranks = [str(s["ranks"].get(t, "—")) for t in tasks]
             out.append(f"| {s['method']} | {s['tasks']} | {s['mean_rank']:.2f} | " + " | ".join(ranks) + " |")
         out.append("")
+    out += extras.appendix() if extras is not None else []
     return "\n".join(out)
 
 

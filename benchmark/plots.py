@@ -1,0 +1,198 @@
+"""Figures for the HTML report, returned as PNG bytes (matplotlib Agg, no pyplot state).
+
+Training curves come from each run's ``log.csv`` (one row per step: losses, gradient norms),
+metric-over-steps curves from ``evals.jsonl`` (periodic evaluations), molecule grids from SMILES
+with RDKit. Each function returns ``None`` when there is nothing to draw, so a report of runs
+without logs simply has fewer figures. Seeds of one method share a colour; curves are smoothed
+with a moving average and thinned to a few hundred points so a 20,000-step log stays small.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+MAX_POINTS = 400
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
+
+
+def color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def read_log(path: Path) -> dict[str, np.ndarray]:
+    """Numeric columns of a ``log.csv`` (blank cells -> NaN); empty dict if unreadable."""
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return {}
+    if not rows or "step" not in rows[0]:
+        return {}
+    out = {}
+    for key in rows[0]:
+        vals = []
+        for r in rows:
+            try:
+                vals.append(float(r.get(key) or "nan"))
+            except ValueError:
+                vals.append(float("nan"))
+        arr = np.asarray(vals, dtype=float)
+        if np.isfinite(arr).any():
+            out[key] = arr
+    return out if "step" in out else {}
+
+
+def read_evals(path: Path) -> list[dict]:
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(row, dict) and "step" in row:
+                    out.append(row)
+    except (OSError, UnicodeDecodeError):
+        return []
+    return out
+
+
+def smooth(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Moving average (window ~ len/100, NaNs skipped) thinned to at most ``max_points`` points."""
+    ok = np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(y) == 0:
+        return x, y
+    w = max(1, len(y) // 100)
+    if w > 1:
+        c = np.cumsum(np.insert(y, 0, 0.0))
+        y = (c[w:] - c[:-w]) / w
+        x = x[w - 1:]
+    step = max(1, math.ceil(len(y) / max_points))
+    return x[::step], y[::step]
+
+
+def _figure(n_panels: int, width: float = 3.6, height: float = 2.5):
+    from matplotlib.figure import Figure
+
+    cols = min(3, n_panels)
+    rows = math.ceil(n_panels / cols)
+    fig = Figure(figsize=(width * cols, height * rows + 0.4), dpi=90)
+    # fixed margins (tight_layout costs more than the drawing); room at the top for the legend
+    top = 1 - 0.45 / (height * rows + 0.4)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.5 / (height * rows), top=top, wspace=0.3,
+                        hspace=0.55 if rows > 1 else 0.2)
+    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n_panels)]
+    return fig, axes
+
+
+def to_png(fig) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _legend(fig, labels: Sequence[str], colors: Sequence[str]) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=c, lw=2) for c in colors]
+    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 6), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
+
+
+def training_curves(runs: Sequence[tuple[str, int, dict]], method_order: Sequence[str]) -> bytes | None:
+    """Losses and gradient norms over steps; ``runs`` are (method, seed, read_log(...)) triples."""
+    runs = [r for r in runs if r[2]]
+    if not runs:
+        return None
+    keys = []
+    for _, _, log in runs:
+        keys += [k for k in log if k != "step" and k not in keys]
+    keys.sort(key=lambda k: (not k.startswith("loss"), not k.startswith("grad_norm"), k))
+    keys = keys[:9]
+    if not keys:
+        return None
+    fig, axes = _figure(len(keys))
+    colors = {m: color(i) for i, m in enumerate(method_order)}
+    for ax, key in zip(axes, keys):
+        positive = True
+        for method, seed, log in runs:
+            if key not in log:
+                continue
+            x, y = smooth(log["step"], log[key])
+            if len(y):
+                ax.plot(x, y, color=colors.get(method, "#333"), lw=1.0, alpha=0.75)
+                positive &= bool((y > 0).all())
+        if key.startswith("grad_norm") and positive:
+            ax.set_yscale("log")
+        ax.set_title(key, fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    present = [m for m in method_order if any(r[0] == m for r in runs)]
+    _legend(fig, present, [colors[m] for m in present])
+    return to_png(fig)
+
+
+def metric_curves(runs: Sequence[tuple[str, int, list[dict]]], metrics: Sequence[tuple[str, str]],
+                  method_order: Sequence[str]) -> bytes | None:
+    """Each metric over training steps from periodic evaluations; ``metrics`` are (name, direction)."""
+    runs = [r for r in runs if r[2]]
+    names = [(m, d) for m, d in metrics if any(m in row for _, _, ev in runs for row in ev)]
+    if not names:
+        return None
+    fig, axes = _figure(len(names[:9]))
+    colors = {m: color(i) for i, m in enumerate(method_order)}
+    for ax, (name, direction) in zip(axes, names[:9]):
+        for method, seed, evals in runs:
+            pts = [(r["step"], r[name]) for r in evals if isinstance(r.get(name), (int, float))]
+            if pts:
+                x, y = zip(*pts)
+                ax.plot(x, y, marker="o", ms=2.5, lw=1.0, alpha=0.8, color=colors.get(method, "#333"))
+        ax.set_title(f"{name} {'↑' if direction == 'max' else '↓'}", fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    present = [m for m in method_order if any(r[0] == m for r in runs)]
+    _legend(fig, present, [colors[m] for m in present])
+    return to_png(fig)
+
+
+def molecules_png(smiles: Sequence[str], n: int = 12, per_row: int = 4) -> bytes | None:
+    """A grid of the first ``n`` valid molecules, drawn by RDKit; None without RDKit or valid SMILES."""
+    try:
+        from rdkit import Chem, RDLogger
+        from rdkit.Chem import Draw
+    except ImportError:
+        return None
+    RDLogger.DisableLog("rdApp.*")
+    mols, legends = [], []
+    for s in smiles:
+        m = Chem.MolFromSmiles(s.strip()) if s.strip() else None
+        if m is not None:
+            mols.append(m)
+            legends.append(s.strip()[:40])
+        if len(mols) >= n:
+            break
+    if not mols:
+        return None
+    try:
+        img = Draw.MolsToGridImage(mols, molsPerRow=per_row, subImgSize=(200, 160), legends=legends, returnPNG=True)
+    except Exception:  # a drawing backend missing in this RDKit build
+        return None
+    if isinstance(img, bytes):
+        return img
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()

@@ -1,0 +1,180 @@
+"""How stable is each method across domains? Divergence, seed-to-seed spread, mode collapse.
+
+"GANs are unstable and collapse" is usually said, rarely measured. Per method (objective, plus its
+tag when a sweep varied hyper-parameters), over every task and seed it ran on:
+
+* **divergence rate**: diverged runs / (finished + diverged) runs (a run diverges when a loss or a
+  parameter becomes NaN/inf; crashed runs are counted apart as *failed*, they say nothing about
+  the method);
+* **seed spread**: the seed-to-seed std of the task's main metric divided by the task's scale
+  (|mean main metric over every finished run of the task, all methods|), averaged over the tasks
+  where the method has ≥ 2 finished seeds. A coefficient of variation whose denominator is the
+  same for every method of a task, so it does not reward a method for scoring near zero;
+* **mode collapse**: the task domain's diversity metric, averaged over the method's finished runs
+  (toy: fraction of modes covered; text: Self-BLEU, lower is more diverse; molecules: unique@10k and
+  IntDiv; images: recall and coverage). The mapping lives here, not in the task spec.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+# domain -> (column label, direction, accepted metric names) in the order they are looked for
+COLLAPSE_METRICS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    "toy": (("modes covered (fraction)", "max", ("modes_covered",)),),
+    "text": (("self-BLEU-4", "min", ("self_bleu4",)), ("self-BLEU-2", "min", ("self_bleu2",))),
+    "molecule": (("unique@10k", "max", ("unique@10k", "unique_10k", "unique10k")),
+                 ("IntDiv", "max", ("intdiv", "intdiv1", "int_div"))),
+    "image": (("recall", "max", ("recall",)), ("coverage", "max", ("coverage",))),
+}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _float(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _label(rec: dict) -> str:
+    return f"{rec['objective']}[{rec['tag']}]" if rec.get("tag") else rec["objective"]
+
+
+@dataclass
+class CollapseColumn:
+    domain: str
+    label: str
+    direction: str
+    metric: str  # the metric name found in the records
+
+    @property
+    def header(self) -> str:
+        return f"{self.domain}: {self.label} {'↑' if self.direction == 'max' else '↓'}"
+
+
+@dataclass
+class MethodStability:
+    method: str
+    runs: int = 0
+    ok: int = 0
+    diverged: int = 0
+    failed: int = 0
+    tasks: set = field(default_factory=set)
+    spreads: dict = field(default_factory=dict)  # task -> normalised seed std
+    collapse: dict = field(default_factory=dict)  # column header -> (mean, n runs)
+
+    @property
+    def divergence_rate(self) -> float | None:
+        denom = self.ok + self.diverged
+        return self.diverged / denom if denom else None
+
+    @property
+    def seed_spread(self) -> float | None:
+        vals = [v for v in self.spreads.values() if math.isfinite(v)]
+        return sum(vals) / len(vals) if vals else None
+
+
+@dataclass
+class StabilitySummary:
+    methods: list[MethodStability]
+    columns: list[CollapseColumn]
+    task_scale: dict  # task -> |mean main metric| used to normalise the spreads
+
+
+def _collapse_value(rec: dict, col: CollapseColumn) -> float:
+    m = rec["metrics"].get(col.metric) or {}
+    value = _float(m.get("value"))
+    if col.domain == "toy":  # modes covered out of the task's number of modes
+        n_modes = _float(m.get("n_modes"))
+        value = value / n_modes if math.isfinite(n_modes) and n_modes > 0 else float("nan")
+    return value
+
+
+def stability_summary(records: Iterable[dict]) -> StabilitySummary:
+    records = list(records)
+    # the collapse columns that have data, per domain in the mapping's order
+    names_by_domain: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        names_by_domain[rec["task"]["name"].split("/", 1)[0]].update(rec.get("metrics", {}))
+    columns = []
+    for domain, specs in COLLAPSE_METRICS.items():
+        present = {_norm(n): n for n in names_by_domain.get(domain, ())}
+        for label, direction, accepted in specs:
+            found = next((present[_norm(a)] for a in accepted if _norm(a) in present), None)
+            if found:
+                columns.append(CollapseColumn(domain, label, direction, found))
+
+    by_task: dict[str, list[dict]] = defaultdict(list)
+    for rec in records:
+        by_task[f"{rec['task']['name']} v{rec['task']['version']}"].append(rec)
+    task_scale = {}
+    for task, recs in by_task.items():
+        main = recs[0]["task"].get("main_metric")
+        vals = [_float(r["metrics"].get(main, {}).get("value")) for r in recs if r["status"] == "ok"]
+        vals = [v for v in vals if math.isfinite(v)]
+        task_scale[task] = abs(sum(vals) / len(vals)) if vals else float("nan")
+
+    methods: dict[str, MethodStability] = {}
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    collapse: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for task, recs in by_task.items():
+        for rec in recs:
+            label = _label(rec)
+            ms = methods.setdefault(label, MethodStability(label))
+            ms.runs += 1
+            ms.tasks.add(task)
+            status = rec["status"]
+            ms.ok += status == "ok"
+            ms.diverged += status == "diverged"
+            ms.failed += status == "failed"
+            if status != "ok":
+                continue
+            main = rec["task"].get("main_metric")
+            v = _float(rec["metrics"].get(main, {}).get("value"))
+            if math.isfinite(v):
+                groups[(label, task, rec["config_hash"])].append(v)
+            domain = rec["task"]["name"].split("/", 1)[0]
+            for col in columns:
+                if col.domain == domain and col.metric in rec["metrics"]:
+                    cv = _collapse_value(rec, col)
+                    if math.isfinite(cv):
+                        collapse[(label, col.header)].append(cv)
+    for (label, task, _), vals in groups.items():
+        scale = task_scale.get(task, float("nan"))
+        if len(vals) < 2 or not math.isfinite(scale) or scale == 0:
+            continue
+        mean = sum(vals) / len(vals)
+        std = math.sqrt(sum((x - mean) ** 2 for x in vals) / (len(vals) - 1))
+        prev = methods[label].spreads.get(task)
+        methods[label].spreads[task] = std / scale if prev is None else max(prev, std / scale)
+    for (label, header), vals in collapse.items():
+        methods[label].collapse[header] = (sum(vals) / len(vals), len(vals))
+    ordered = sorted(methods.values(), key=lambda m: (m.divergence_rate if m.divergence_rate is not None else 2.0,
+                                                      m.seed_spread if m.seed_spread is not None else math.inf,
+                                                      m.method))
+    return StabilitySummary(ordered, columns, task_scale)
+
+
+def fmt_rate(m: MethodStability) -> str:
+    r = m.divergence_rate
+    return "—" if r is None else f"{100 * r:.0f}% ({m.diverged}/{m.ok + m.diverged})"
+
+
+def fmt_spread(m: MethodStability) -> str:
+    s = m.seed_spread
+    return "—" if s is None else f"{s:.3f} ({len(m.spreads)} task{'s' if len(m.spreads) != 1 else ''})"
+
+
+def fmt_collapse(m: MethodStability, col: CollapseColumn) -> str:
+    if col.header not in m.collapse:
+        return "—"
+    mean, n = m.collapse[col.header]
+    return f"{mean:.3f} (n={n})"
