@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data-dir", default=None)
     ev.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics")
     ev.add_argument("--out", default=None, help="also write the JSON to this file")
+    ev.add_argument("--extractor", default=None,
+                    help="feature extractor for image metrics (e.g. inception-v3 with GANBENCH_INCEPTION_WEIGHTS; default: the task's)")
 
     sw = sub.add_parser("sweep", help="run a sweep file (tasks x objectives x seeds x hyper-parameter grid) in parallel")
     sw.add_argument("file", help="YAML sweep file (see README, Sweeps)")
@@ -206,7 +208,8 @@ def cmd_eval(args) -> int:
     if unknown:
         raise UserError(f"{args.task} has no metric {', '.join(unknown)}: choose from {', '.join(task.spec.metrics)}")
     samples = task.load_samples(args.samples)
-    values = evaluate_samples(task, samples, names)
+    options = {"extractor": args.extractor} if args.extractor else None
+    values = evaluate_samples(task, samples, names, options)
     out = {"task": task.spec.name, "task_version": task.spec.version, "samples": str(args.samples),
            "metrics": {k: v.to_json() for k, v in values.items()}}
     text = json.dumps(out, indent=2)

@@ -25,7 +25,7 @@ def metric_families(metric_names: Iterable[str]) -> dict[str, list[str]]:
 def evaluate_samples(task, samples: Any, metric_names: Iterable[str] | None = None,
                      options: Mapping[str, Any] | None = None) -> dict[str, MetricValue]:
     """Metrics of already-decoded samples (a whole set, or a list of batches via ``update``)."""
-    names = list(metric_names or task.spec.metrics)
+    names = list(task.spec.metrics if metric_names is None else metric_names)
     out: dict[str, MetricValue] = {}
     for target, wanted in metric_families(names).items():
         family = METRICS.get(wanted[0])(task, **dict(options or {}))

@@ -1,0 +1,60 @@
+"""image/cifar10: CIFAR-10, 50k train / 10k test 32×32 RGB.
+
+Read from the official *binary* archive ``cifar-10-binary.tar.gz`` (records of 1 label byte +
+3,072 pixel bytes, channel-major), not the Python-pickle version torchvision uses: downloaded
+data is never unpickled here. Looked up as ``cifar10/cifar-10-binary.tar.gz`` in ``--data-dir`` /
+``GANBENCH_DATA`` or the cache, else downloaded when the network allows. The literature reports
+Inception features on CIFAR-10 (``--extractor inception-v3`` with local weights); the default is
+the suite's own classifier so that it runs offline. Checksum not pinned yet (no verified SHA-256).
+"""
+
+import tarfile
+
+import numpy as np
+
+from benchmark.data import DataFile
+from benchmark.task import TaskSpec
+
+from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask
+
+ARCHIVE = DataFile("cifar10/cifar-10-binary.tar.gz", None, "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz")
+
+
+def read_cifar_binary(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    rec = np.frombuffer(blob, dtype=np.uint8).reshape(-1, 1 + 3072)
+    return rec[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), rec[:, 0].astype(np.int64)
+
+
+class CIFAR10(ImageTask):
+    shape = (32, 32, 3)
+    classifier_epochs = 5
+    spec = TaskSpec(
+        name="image/cifar10",
+        slow_setup=True,  # trains the feature classifier (minutes) before any metric
+        version="1",
+        summary="CIFAR-10 32x32 RGB (50k train / 10k test); FID/KID/IS/PR/DC vs the test split",
+        sample_kind="images",
+        metrics=IMAGE_METRICS,
+        main_metric="fid",
+        eval_samples=10000,
+        data_source="www.cs.toronto.edu/~kriz CIFAR-10 binary version",
+        protocol="FID/KID/IS/PR(k=3)/DC(k=5), 10,000 generated vs the 10,000 test images; classifier features by "
+                 "default (offline), inception-v3 with local weights as in the literature",
+        budgets={"quick": 300, "default": 5000, "long": 50000},
+        defaults=IMAGE_DEFAULTS,
+        smoke=IMAGE_SMOKE,
+    )
+
+    def _load(self):
+        parts: dict[str, list] = {"train": [], "test": []}
+        with tarfile.open(self.data.find(ARCHIVE), "r:gz") as tar:
+            for m in tar.getmembers():
+                name = m.name.rsplit("/", 1)[-1]
+                split = "train" if name.startswith("data_batch_") else "test" if name == "test_batch.bin" else None
+                if split and m.isfile():
+                    parts[split].append((name, tar.extractfile(m).read()))
+        out = {}
+        for split, blobs in parts.items():
+            xs, ys = zip(*(read_cifar_binary(b) for _, b in sorted(blobs)))
+            out[f"x_{split}"], out[f"y_{split}"] = np.concatenate(xs), np.concatenate(ys)
+        return out

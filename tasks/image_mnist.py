@@ -1,0 +1,46 @@
+"""image/mnist: LeCun's MNIST digits, 60k train / 10k test 28×28 grey, IDX gzip files.
+
+The same four files torchvision's ``MNIST`` downloads (its mirror below), looked up as
+``mnist/<file>`` in ``--data-dir`` / ``GANBENCH_DATA`` or the cache, else downloaded when the
+network allows. Offline without the files: the error names the folder and URL to use.
+Checksums are not pinned yet (no verified SHA-256 at hand; torchvision pins MD5s).
+"""
+
+import numpy as np
+
+from benchmark.data import DataFile
+from benchmark.task import TaskSpec
+
+from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx
+
+_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+FILES = {k: DataFile(f"mnist/{f}", None, _URL + f) for k, f in {
+    "x_train": "train-images-idx3-ubyte.gz", "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz", "y_test": "t10k-labels-idx1-ubyte.gz"}.items()}
+
+
+class MNIST(ImageTask):
+    shape = (28, 28, 1)
+    classifier_epochs = 2
+    spec = TaskSpec(
+        name="image/mnist",
+        slow_setup=True,  # trains the feature classifier (minutes) before any metric
+        version="1",
+        summary="MNIST 28x28 grey (60k train / 10k test); classifier FID/KID/IS/PR/DC vs the test split",
+        sample_kind="images",
+        metrics=IMAGE_METRICS,
+        main_metric="fid",
+        eval_samples=10000,
+        data_source="yann.lecun.com MNIST IDX gzip files (torchvision's mirror)",
+        protocol="FID/KID/IS/PR(k=3)/DC(k=5) in the features of a CNN trained on the train split (seed 0); "
+                 "10,000 generated vs the 10,000 test images; KID 100 subsets of 1000, IS 10 splits",
+        budgets={"quick": 300, "default": 3000, "long": 20000},
+        defaults={**IMAGE_DEFAULTS, "g_ch": 32, "d_ch": 32},
+        smoke=IMAGE_SMOKE,
+    )
+
+    def _load(self):
+        out = {k: read_idx(self.data.find(f)) for k, f in FILES.items()}
+        out["x_train"], out["x_test"] = out["x_train"][..., None], out["x_test"][..., None]
+        out["y_train"], out["y_test"] = out["y_train"].astype(np.int64), out["y_test"].astype(np.int64)
+        return out
