@@ -43,7 +43,7 @@ SUITES: dict[str, Suite] = {
     "quick": Suite(
         "quick",
         "a few minutes on 2 CPU cores: every domain's small task, two methods, one seed",
-        objectives={"toy": ("ns", "wgan-gp")},
+        objectives={"toy": ("ns", "hinge"), "text": ("mle", "seqgan"), "image": ("ns", "hinge")},
         seeds=(0,),
         budget="quick",
     ),

@@ -13,6 +13,9 @@ OBJECTIVES.register("wgan-gp", f"{_ADV}:WGANGP", "Wasserstein critic with gradie
 OBJECTIVES.register("lsgan", f"{_ADV}:LSGAN", "least squares GAN (a=0, b=c=1)")
 OBJECTIVES.register("rsgan", f"{_ADV}:RSGAN", "relativistic standard GAN")
 
+OBJECTIVES.register("mle", "benchmark.sequence.mle:MLE", "maximum likelihood (teacher forcing), the sequence baseline")
+OBJECTIVES.register("seqgan", "benchmark.sequence.seqgan:SeqGAN", "SeqGAN: MLE pre-training, REINFORCE with Monte-Carlo rollouts, CNN discriminator")
+OBJECTIVES.register("organ", "benchmark.chem.organ:ORGAN", "ORGAN: SeqGAN rewarded by lambda*D + (1-lambda)*chemistry (QED, logP, SA or validity)")
 
 def build_objective(name: str) -> Objective:
     cls = OBJECTIVES.get(name)
