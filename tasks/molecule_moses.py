@@ -1,0 +1,137 @@
+"""molecule/moses and molecule/moses-small: SMILES generation on the MOSES benchmark.
+
+molecule/moses follows the MOSES protocol (Polykovskiy et al. 2020): train on the 1.58M training
+SMILES; score 30,000 samples with the whole MOSES suite against Test (176,074) and TestSF
+(176,225, unseen scaffolds), novelty against the training split, and GuacaMol's KL and FCD
+scores against 10,000 training molecules. Reference statistics are built once per machine
+(minutes) and cached. MOSES-scale nets (its CharRNN: 3-layer LSTM, 768 units, dropout 0.2, Adam
+1e-3, 80 epochs) need a GPU; our generator is one LSTM layer, and the defaults here
+(embedding 32, hidden 256) are what a CPU trains in hours: ``--set g_hidden_dim=768`` and more
+steps for a MOSES-size run.
+
+molecule/moses-small is the same task shrunk for the quick suite: train on a fixed random 50,000
+of the training SMILES, score 2,000 samples against fixed random 10,000-molecule subsets of
+Test and TestSF (novelty against its 50,000 training molecules; GuacaMol against 10,000 of
+them). Its numbers are not comparable with MOSES' published table; molecule/moses' are.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from benchmark.chem.moses_data import TEST, TEST_SF, TRAIN, SmilesIndex, read_smiles_csv
+from benchmark.chem.task import SmilesTask
+from benchmark.metrics.moses.family import MoleculeReferences
+from benchmark.metrics.moses.guacamol import GuacamolReference
+from benchmark.metrics.moses.refstats import ReferenceSet
+from benchmark.sequence.task import SEQUENCE_DEFAULTS
+from benchmark.task import TaskSpec
+
+METRICS = ("validity", "unique_1k", "unique_10k", "fcd_test", "fcd_testsf", "snn_test", "snn_testsf",
+           "frag_test", "frag_testsf", "scaf_test", "scaf_testsf", "intdiv", "intdiv2", "filters", "novelty",
+           "logp_w1", "sa_w1", "qed_w1", "weight_w1", "guacamol_kl", "guacamol_fcd")
+SOURCE = ("MOSES splits moses/train.csv.gz, test.csv.gz, test_scaffolds.csv.gz "
+          "(github.com/molecularsets/moses data/dataset_v1.csv; molsets 0.3.1 wheel), SHA-256 pinned")
+SMOKE = {"g_emb_dim": 8, "g_hidden_dim": 8, "d_emb_dim": 8, "d_filter_sizes": [2, 3], "d_num_filters": [8, 8],
+         "batch_size": 8, "gumbel": True}
+
+
+def _subset(items: list[str], size: int, seed: int) -> list[str]:
+    if size >= len(items):
+        return list(items)
+    idx = np.sort(np.random.default_rng(seed).choice(len(items), size, replace=False))
+    return [items[i] for i in idx]
+
+
+class Moses(SmilesTask):
+    spec = TaskSpec(
+        name="molecule/moses",
+        version="1",
+        summary="MOSES: SMILES generation, 1.58M training molecules; full MOSES + GuacaMol metric suite",
+        sample_kind="smiles",
+        metrics=METRICS,
+        main_metric="fcd_test",
+        eval_samples=30_000,
+        data_source=SOURCE,
+        protocol="MOSES (Polykovskiy et al. 2020): 30,000 samples vs Test/TestSF, novelty vs train; "
+                 "GuacaMol (Brown et al. 2019) KL and FCD scores vs 10,000 training molecules (seed 42)",
+        budgets={"quick": 500, "default": 20_000, "long": 100_000},
+        defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 256, "batch_size": 64,
+                  "per_objective": {"seqgan": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 8},
+                                    "organ": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 8}}},
+        smoke=SMOKE,
+        continuous=False,
+        suites=("molecule",),
+        reference_split="test",
+    )
+
+    def path(self, datafile):
+        return self.data.find(datafile)
+
+    def train_smiles(self) -> list[str]:
+        return read_smiles_csv(self.path(TRAIN))
+
+    def reference_samples(self, n: int | None = None):
+        from benchmark.metrics.moses.family import SmilesSamples
+
+        smiles = read_smiles_csv(self.path(TEST))
+        return SmilesSamples(smiles[:n] if n else smiles, source="test split")
+
+    def build_references(self) -> MoleculeReferences:
+        test, testsf, train = self.path(TEST), self.path(TEST_SF), self.path(TRAIN)
+        return MoleculeReferences(
+            splits={"test": ReferenceSet("moses-test", partial(read_smiles_csv, test), key=TEST.sha256),
+                    "testsf": ReferenceSet("moses-testsf", partial(read_smiles_csv, testsf), key=TEST_SF.sha256,
+                                           properties=False)},
+            train_index=lambda: SmilesIndex.cached(train, TRAIN.sha256, lambda: self._train),
+            guacamol=lambda: GuacamolReference(lambda: self._train, key=TRAIN.sha256),
+        )
+
+
+class MosesSmall(Moses):
+    n_train, n_reference, seed = 50_000, 10_000, 2020
+    spec = TaskSpec(
+        name="molecule/moses-small",
+        version="1",
+        summary="MOSES shrunk for quick runs: 50k training molecules, 2,000 samples vs 10k-molecule Test/TestSF subsets",
+        sample_kind="smiles",
+        metrics=METRICS,
+        main_metric="fcd_test",
+        eval_samples=2_000,
+        data_source=SOURCE + "; fixed random subsets (numpy default_rng(2020)): 50,000 train, 10,000 of each test split",
+        protocol="MOSES metric definitions at small scale (not comparable with MOSES' published numbers): "
+                 "2,000 samples vs 10,000-molecule Test/TestSF subsets, novelty vs the 50,000 training molecules, "
+                 "GuacaMol scores vs 10,000 of them",
+        budgets={"quick": 300, "default": 2_000, "long": 10_000},
+        defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 128, "batch_size": 64,
+                  "per_objective": {"seqgan": {"pretrain_g_steps": 1_500, "pretrain_d_steps": 100, "rollouts": 4},
+                                    "organ": {"pretrain_g_steps": 1_500, "pretrain_d_steps": 100, "rollouts": 4}}},
+        smoke=SMOKE,
+        continuous=False,
+        suites=("quick", "molecule"),
+        reference_split="test",
+    )
+
+    def train_smiles(self) -> list[str]:
+        return _subset(read_smiles_csv(self.path(TRAIN)), self.n_train, self.seed)
+
+    def _split(self, datafile) -> list[str]:
+        return _subset(read_smiles_csv(self.path(datafile)), self.n_reference, self.seed + 1)
+
+    def reference_samples(self, n: int | None = None):
+        from benchmark.metrics.moses.family import SmilesSamples
+
+        smiles = self._split(TEST)
+        return SmilesSamples(smiles[:n] if n else smiles, source="test split subset")
+
+    def build_references(self) -> MoleculeReferences:
+        key = f"{self.spec.name}-v{self.spec.version}"
+        return MoleculeReferences(
+            splits={"test": ReferenceSet("moses-small-test", partial(self._split, TEST), key=f"{key}-{TEST.sha256}"),
+                    "testsf": ReferenceSet("moses-small-testsf", partial(self._split, TEST_SF),
+                                           key=f"{key}-{TEST_SF.sha256}", properties=False)},
+            train_index=lambda: SmilesIndex.build(self._train),
+            guacamol=lambda: GuacamolReference(lambda: self._train, key=f"{key}-{TRAIN.sha256}"),
+        )
