@@ -101,12 +101,14 @@ def main(argv=None) -> int:
     ap.add_argument("--reference-sample", type=int, default=1000, help="molecules the slow reference loops run on")
     ap.add_argument("--skip-fcd", action="store_true")
     ap.add_argument("--ref-n", type=int, default=0, help="use only the first N molecules of Test/TestSF (smoke test)")
+    ap.add_argument("--fcd-ref-n", type=int, default=0, help="FCD against the first N Test molecules (0: all of Test)")
+    ap.add_argument("--skip-others", action="store_true", help="time FCD only")
     args = ap.parse_args(argv)
 
     from benchmark.chem.features import moses_table
     from benchmark.chem.molecules import quiet_rdkit
     from benchmark.metrics.moses import family as fam
-    from benchmark.metrics.moses.tanimoto import max_similarity
+    from benchmark.metrics.moses.tanimoto import max_similarity, weighted_mean_similarity
 
     quiet_rdkit()
     test, testsf, test_smiles = _load(args.threads, args.ref_n)
@@ -120,70 +122,98 @@ def main(argv=None) -> int:
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     print(f"{'metric group':<34}{'ours':>11} {'reference':>13}{'':<9} {'ratio':>7}")
 
-    # 1. per-molecule features (parse once, everything)
-    table, t_tab = _timed(lambda: moses_table(gen, n_jobs=args.threads))
-    _, t_ref = _timed(lambda: reference_per_molecule(sample))
-    w = table.multiplicity
-    _row("parse + per-molecule features", t_tab, t_ref * scale, f"filters={float((w * table.passes).sum() / w.sum()):.4f}",
-         "(MOSES functions, 1 process)", scaled=True)
+    if not args.skip_others:
+        # 1. per-molecule features (parse once, everything)
+        table, t_tab = _timed(lambda: moses_table(gen, n_jobs=args.threads))
+        _, t_ref = _timed(lambda: reference_per_molecule(sample))
+        w = table.multiplicity
+        _row("parse + per-molecule features", t_tab, t_ref * scale, f"filters={float((w * table.passes).sum() / w.sum()):.4f}",
+             "(MOSES functions, 1 process)", scaled=True)
 
-    # 2. SNN against Test and TestSF, IntDiv
-    from rdkit import DataStructs
+        # 2. SNN against Test and TestSF, IntDiv
+        from rdkit import DataStructs
 
-    from benchmark.chem.features import _morgan_generator
+        from benchmark.chem.features import _morgan_generator
 
-    def rdkit_fps(smiles):
-        from rdkit import Chem
+        def rdkit_fps(smiles):
+            from rdkit import Chem
 
-        gen_ = _morgan_generator(1024)
-        return [gen_.GetFingerprint(Chem.MolFromSmiles(s)) for s in smiles]
+            gen_ = _morgan_generator(1024)
+            return [gen_.GetFingerprint(Chem.MolFromSmiles(s)) for s in smiles]
 
-    q = gen[: max(50, args.reference_sample // 10)]
-    q_fps = rdkit_fps(q)
-    for split, ref in (("test", test), ("testsf", testsf)):
-        best, t_ours = _timed(lambda ref=ref: max_similarity(ref.bit_rows, table.fp_indptr, table.fp_bits, threads=args.threads))
-        snn = float((w * best).sum() / w.sum())
-        ref_fps = rdkit_fps(ref.smiles)
-        ref_best, t_rd = _timed(lambda: [max(DataStructs.BulkTanimotoSimilarity(f, ref_fps)) for f in q_fps])
-        ours_q = best[: len(q)]
-        _row(f"snn_{split}", t_ours, t_rd * args.n / len(q), f"{snn:.4f}",
-             f"max |diff| on {len(q)} = {np.abs(ours_q - np.array(ref_best)).max():.1e}", scaled=True)
-    (div, t_div) = _timed(lambda: fam.internal_diversity(table, args.threads))
-    g_fps = rdkit_fps(table.molecules)
-    ref_rows, t_rd = _timed(lambda: [DataStructs.BulkTanimotoSimilarity(f, g_fps) for f in g_fps[: len(q)]])
-    _row("intdiv + intdiv2", t_div, t_rd * args.n / len(q), f"{div[0]:.4f}/{div[1]:.4f}", "(BulkTanimoto rows)", scaled=True)
+        warm = np.array([0, 1], dtype=np.int64), np.array([3], dtype=np.uint16)  # load numba's compiled kernels untimed
+        max_similarity(test.bit_rows, *warm, threads=1)
+        weighted_mean_similarity(test.bit_rows, *warm, threads=1)
+        q = gen[: max(50, args.reference_sample // 10)]
+        q_fps = rdkit_fps(q)
+        def bitvects(indptr, bits):  # the cached reference bits as RDKit fingerprints (same bits, no re-parse)
+            out = []
+            for i in range(len(indptr) - 1):
+                v = DataStructs.ExplicitBitVect(1024)
+                v.SetBitsFromList(bits[indptr[i]:indptr[i + 1]].tolist())
+                out.append(v)
+            return out
 
-    # 3. everything else MOSES computes from the table, through the metric families
-    class _Task:
-        references = fam.MoleculeReferences({"test": test, "testsf": testsf})
+        for split, ref in (("test", test), ("testsf", testsf)):
+            best, t_ours = _timed(lambda ref=ref: max_similarity(ref.bit_rows, table.fp_indptr, table.fp_bits, threads=args.threads))
+            snn = float((w * best).sum() / w.sum())
+            ref_fps = bitvects(ref.features["fp_indptr"], ref.features["fp_bits"])
+            ref_best, t_rd = _timed(lambda: [max(DataStructs.BulkTanimotoSimilarity(f, ref_fps)) for f in q_fps])
+            ours_q = best[: len(q)]
+            _row(f"snn_{split}", t_ours, t_rd * args.n / len(q), f"{snn:.4f}",
+                 f"max |diff| on {len(q)} = {np.abs(ours_q - np.array(ref_best)).max():.1e}", scaled=True)
+        (div, t_div) = _timed(lambda: fam.internal_diversity(table, args.threads))
+        g_fps = rdkit_fps(table.molecules)
+        ref_rows, t_rd = _timed(lambda: [DataStructs.BulkTanimotoSimilarity(f, g_fps) for f in g_fps[: len(q)]])
+        _row("intdiv + intdiv2", t_div, t_rd * args.n / len(q), f"{div[0]:.4f}/{div[1]:.4f}", "(BulkTanimoto rows)", scaled=True)
 
-    samples = fam.SmilesSamples(gen)
-    samples.__dict__["table"] = table
-    for klass in (fam.MosesBasic, fam.MosesReference):
-        f = klass(_Task(), threads=args.threads)
-        f.update(samples)
-        values, t = _timed(f.compute)
-        shown = {k: round(v.value, 4) for k, v in values.items() if not np.isnan(v.value)}
-        print(f"{klass.__name__ + ' (all its metrics)':<34}{t:>9.2f} s   {shown}", flush=True)
+        # 3. everything else MOSES computes from the table, through the metric families
+        class _Task:
+            references = fam.MoleculeReferences({"test": test, "testsf": testsf})
+
+        samples = fam.SmilesSamples(gen)
+        samples.__dict__["table"] = table
+        for klass in (fam.MosesBasic, fam.MosesReference):
+            f = klass(_Task(), threads=args.threads)
+            f.update(samples)
+            values, t = _timed(f.compute)
+            shown = {k: round(v.value, 4) for k, v in values.items() if not np.isnan(v.value)}
+            print(f"{klass.__name__ + ' (all its metrics)':<34}{t:>9.2f} s   {shown}", flush=True)
 
     # 4. FCD
+    if args.skip_others:  # only the canonical SMILES FCD reads
+        from collections import Counter
+
+        from benchmark.chem.features import parallel_map
+        from benchmark.metrics.moses.refstats import _canonical_chunk
+
+        counts = Counter(c for c in parallel_map(_canonical_chunk, gen, args.threads) if c is not None)
+        molecules, w = list(counts), np.array(list(counts.values()), dtype=np.float64)
+    else:
+        molecules = table.molecules
     if not args.skip_fcd:
         import fcd
 
         from benchmark.metrics.frechet import frechet_distance
         from benchmark.metrics.moses.chemnet import fcd_package_activations, moses_activations, weighted_moments
 
-        mu_t, sig_t = test.fcd_moments
-        act, t_ours = _timed(lambda: moses_activations(table.molecules))
+        if args.fcd_ref_n:  # reference moments of the first N Test molecules (when Test's are not cached)
+            from benchmark.metrics.moses.refstats import ReferenceSet
+
+            fcd_ref = ReferenceSet(f"bench-fcd-test-{args.fcd_ref_n}", test_smiles[: args.fcd_ref_n])
+        else:
+            fcd_ref = test
+        mu_t, sig_t = fcd_ref.fcd_moments
+        act, t_ours = _timed(lambda: moses_activations(molecules))
         ours_fcd = frechet_distance(mu_t, sig_t, *weighted_moments(act, w))
         model = fcd.load_ref_model()
-        ref_act, t_pkg = _timed(lambda: fcd.get_predictions(model, table.molecules, device="cpu"))
+        ref_act, t_pkg = _timed(lambda: fcd.get_predictions(model, molecules, device="cpu"))
         pkg_fcd = fcd.calculate_frechet_distance(mu_t, sig_t, ref_act.mean(0), np.cov(ref_act.T))
-        ours_pkg = fcd_package_activations(table.molecules[:500])
+        ours_pkg = fcd_package_activations(molecules[:500])
         _row("fcd_test (gen activations)", t_ours, t_pkg, f"{ours_fcd:.5f}", f"{pkg_fcd:.5f} "
              f"(max |act diff| {np.abs(ours_pkg - ref_act[:500]).max():.1e})")
-        per_mol = t_pkg / len(table.molecules)
-        _row("fcd_test vs fcd.get_fcd(gen, test)", t_ours, per_mol * (len(table.molecules) + test.size), f"{ours_fcd:.5f}",
+        per_mol = t_pkg / len(molecules)
+        _row("fcd_test vs fcd.get_fcd(gen, test)", t_ours, per_mol * (len(molecules) + fcd_ref.size), f"{ours_fcd:.5f}",
              "(recomputes Test's activations)", scaled=True)
     return 0
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 ARROW = {"max": "↑", "min": "↓"}
-VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s"})  # per-run details that do not affect comparability
+VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run"})  # per-run details that do not affect comparability
 
 
 @dataclass

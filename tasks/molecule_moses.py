@@ -34,6 +34,10 @@ METRICS = ("validity", "unique_1k", "unique_10k", "fcd_test", "fcd_testsf", "snn
            "logp_w1", "sa_w1", "qed_w1", "weight_w1", "guacamol_kl", "guacamol_fcd")
 SOURCE = ("MOSES splits moses/train.csv.gz, test.csv.gz, test_scaffolds.csv.gz "
           "(github.com/molecularsets/moses data/dataset_v1.csv; molsets 0.3.1 wheel), SHA-256 pinned")
+# A CPU-sized CNN discriminator: SeqGAN's has 1,720 filters up to width 20 over 64-d embeddings,
+# which costs ~100 s per generator update here because every rollout completion is scored.
+D_SIZES = [1, 2, 3, 4, 5, 8, 10, 15]
+SMALL_D = {"d_emb_dim": 32, "d_filter_sizes": D_SIZES, "d_num_filters": [16] * len(D_SIZES)}
 SMOKE = {"g_emb_dim": 8, "g_hidden_dim": 8, "d_emb_dim": 8, "d_filter_sizes": [2, 3], "d_num_filters": [8, 8],
          "batch_size": 8, "gumbel": True}
 
@@ -58,9 +62,10 @@ class Moses(SmilesTask):
         protocol="MOSES (Polykovskiy et al. 2020): 30,000 samples vs Test/TestSF, novelty vs train; "
                  "GuacaMol (Brown et al. 2019) KL and FCD scores vs 10,000 training molecules (seed 42)",
         budgets={"quick": 500, "default": 20_000, "long": 100_000},
-        defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 256, "batch_size": 64,
-                  "per_objective": {"seqgan": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 8},
-                                    "organ": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 8}}},
+        defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 256, "batch_size": 64, **SMALL_D,
+                  "d_num_filters": [40] * len(D_SIZES),
+                  "per_objective": {"seqgan": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 4},
+                                    "organ": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 4}}},
         smoke=SMOKE,
         continuous=False,
         suites=("molecule",),
@@ -104,10 +109,10 @@ class MosesSmall(Moses):
         protocol="MOSES metric definitions at small scale (not comparable with MOSES' published numbers): "
                  "2,000 samples vs 10,000-molecule Test/TestSF subsets, novelty vs the 50,000 training molecules, "
                  "GuacaMol scores vs 10,000 of them",
-        budgets={"quick": 300, "default": 2_000, "long": 10_000},
-        defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 128, "batch_size": 64,
-                  "per_objective": {"seqgan": {"pretrain_g_steps": 1_500, "pretrain_d_steps": 100, "rollouts": 4},
-                                    "organ": {"pretrain_g_steps": 1_500, "pretrain_d_steps": 100, "rollouts": 4}}},
+        budgets={"quick": 350, "default": 2_000, "long": 10_000},
+        defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 128, "batch_size": 64, **SMALL_D,
+                  "per_objective": {"seqgan": {"pretrain_g_steps": 300, "pretrain_d_steps": 30, "rollouts": 2},
+                                    "organ": {"pretrain_g_steps": 300, "pretrain_d_steps": 30, "rollouts": 2}}},
         smoke=SMOKE,
         continuous=False,
         suites=("quick", "molecule"),

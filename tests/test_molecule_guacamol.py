@@ -77,4 +77,4 @@ def test_family_on_training_molecules_scores_one():
     out = fam.compute()
     assert out["guacamol_kl"].value == pytest.approx(1.0, abs=1e-6)
     assert out["guacamol_fcd"].value == pytest.approx(1.0, abs=1e-4)  # exp(-0.2 * ~0)
-    assert out["guacamol_fcd"].details["n_molecules"] == len(MOLS)
+    assert out["guacamol_fcd"].details["run"]["n_molecules"] == len(MOLS)

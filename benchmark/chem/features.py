@@ -18,7 +18,7 @@ import multiprocessing as mp
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Callable, Sequence
 
@@ -76,7 +76,6 @@ class MosesTable:
     sa: np.ndarray
     qed: np.ndarray
     weight: np.ndarray
-    extras: dict = field(default_factory=dict)  # memoised derived values (e.g. GuacaMol table)
 
     @property
     def n_valid(self) -> int:

@@ -91,7 +91,26 @@ def nan(direction: str, why: str, **details) -> MetricValue:
     return MetricValue(float("nan"), direction, {"note": why, **details})
 
 
+# Details that describe one run's samples, not the protocol: kept under "run", which reports do
+# not use to tell columns apart (two runs with different numbers of valid samples share a column).
+RUN_KEYS = ("n_valid", "k_used", "n_distinct", "n_molecules", "note", "kl", "fcd")
+
+
+def split_run_details(values: dict[str, MetricValue]) -> dict[str, MetricValue]:
+    for v in values.values():
+        run = {k: v.details.pop(k) for k in RUN_KEYS if k in v.details}
+        if run:
+            v.details["run"] = run
+    return values
+
+
 class _MolFamily(MetricFamily):
+    def compute(self) -> dict[str, MetricValue]:
+        return split_run_details(self._compute())
+
+    def _compute(self) -> dict[str, MetricValue]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def samples(self) -> SmilesSamples:
         s = as_samples(self._batches)
         if self.options.get("n_jobs") is not None:
@@ -131,40 +150,41 @@ class MosesBasic(_MolFamily):
     provides: ClassVar[Mapping[str, str]] = {"validity": MAX, "unique_1k": MAX, "unique_10k": MAX, "novelty": MAX,
                                              "filters": MAX, "intdiv": MAX, "intdiv2": MAX}
 
-    def compute(self) -> dict[str, MetricValue]:
+    def _compute(self) -> dict[str, MetricValue]:
         table = self.samples().table
         d = self.base_details(table)
+        fp = {"fingerprint": "Morgan r=2, 1024 bits", "pairs": "all ordered pairs incl. self"}
+        index = self.references().train()
+        protocol = {
+            "validity": {**d, "definition": "valid / all samples (RDKit parse + sanitize)"},
+            "unique_1k": {**d, "k": 1000}, "unique_10k": {**d, "k": 10000},
+            "novelty": {**d, "reference": "train", "reference_size": index.size if index is not None else 0},
+            "filters": {**d, "definition": "MCF + PAINS + ring/charge/atom rules (MOSES)"},
+            "intdiv": {**d, **fp}, "intdiv2": {**d, **fp, "p": 2},
+        }
         out = {"validity": MetricValue(table.n_valid / table.n_samples if table.n_samples else float("nan"), MAX,
-                                       {**d, "definition": "valid / all samples (RDKit parse + sanitize)"})}
+                                       protocol["validity"])}
         gen = table.valid_canonical
         for k, name in ((1000, "unique_1k"), (10000, "unique_10k")):
             value, used = fraction_unique(gen, k)
             note = {} if used >= k else {"note": f"only {used} valid samples: unique over all of them (MOSES warns)"}
-            out[name] = MetricValue(value, MAX, {**d, "k": k, "k_used": used, **note})
-        out["novelty"] = self._novelty(table, d)
+            out[name] = MetricValue(value, MAX, {**protocol[name], "k_used": used, **note})
+        if index is None:
+            out["novelty"] = nan(MAX, "this task has no training set to compare with", **protocol["novelty"])
+        elif table.n_valid:
+            known = index.contains(table.molecules)
+            out["novelty"] = MetricValue(float((~known).sum() / len(table.molecules)), MAX,
+                                         {**protocol["novelty"], "n_distinct": len(table.molecules)})
         if table.n_valid == 0:
-            for name in ("filters", "intdiv", "intdiv2"):
-                out[name] = nan(MAX, "no valid samples", **d)
+            for name in ("novelty", "filters", "intdiv", "intdiv2"):
+                out.setdefault(name, nan(MAX, "no valid samples", **protocol[name]))
             return out
         w = table.multiplicity
-        out["filters"] = MetricValue(float((w * table.passes).sum() / w.sum()), MAX,
-                                     {**d, "definition": "MCF + PAINS + ring/charge/atom rules (MOSES)"})
+        out["filters"] = MetricValue(float((w * table.passes).sum() / w.sum()), MAX, protocol["filters"])
         div1, div2 = internal_diversity(table, self.options.get("threads"))
-        fp = {"fingerprint": "Morgan r=2, 1024 bits", "pairs": "all ordered pairs incl. self"}
-        out["intdiv"] = MetricValue(div1, MAX, {**d, **fp})
-        out["intdiv2"] = MetricValue(div2, MAX, {**d, **fp, "p": 2})
+        out["intdiv"] = MetricValue(div1, MAX, protocol["intdiv"])
+        out["intdiv2"] = MetricValue(div2, MAX, protocol["intdiv2"])
         return out
-
-    def _novelty(self, table, d) -> MetricValue:
-        index = self.references().train()
-        if index is None:
-            return nan(MAX, "this task has no training set to compare with", **d)
-        distinct = table.molecules
-        if not distinct:
-            return nan(MAX, "no valid samples", **d)
-        known = index.contains(distinct)
-        return MetricValue(float((~known).sum() / len(distinct)), MAX,
-                           {**d, "n_distinct": len(distinct), "reference": "train", "reference_size": index.size})
 
 
 # --- metrics against the Test / TestSF splits ---------------------------------------------------
@@ -188,10 +208,11 @@ def weighted_counts(items_per_row, weights) -> Counter:
     return out
 
 
-def wasserstein(ref_values, gen_values, gen_weights=None) -> float:
+def wasserstein(ref_values, gen_values, gen_weights=None, ref_weights=None) -> float:
+    """SciPy's Wasserstein-1 distance (MOSES' ``WassersteinMetric``); weights stand for repeated values."""
     from scipy.stats import wasserstein_distance
 
-    return float(wasserstein_distance(ref_values, gen_values, v_weights=gen_weights))
+    return float(wasserstein_distance(ref_values, gen_values, u_weights=ref_weights, v_weights=gen_weights))
 
 
 class MosesReference(_MolFamily):
@@ -202,7 +223,9 @@ class MosesReference(_MolFamily):
         **{f"{p}_w1": MIN for p in PROPERTIES},
     }
 
-    def compute(self) -> dict[str, MetricValue]:
+    def _compute(self) -> dict[str, MetricValue]:
+        from .tanimoto import max_similarity
+
         table = self.samples().table
         d = self.base_details(table)
         refs = self.references()
@@ -210,34 +233,32 @@ class MosesReference(_MolFamily):
         w = table.multiplicity
         gen_frag = weighted_counts(table.fragments, w)
         gen_scaf = weighted_counts(table.scaffolds, w)
+        extra = {"snn": {"fingerprint": "Morgan r=2, 1024 bits"}, "frag": {"fragments": "BRICS"},
+                 "scaf": {"scaffolds": "Bemis-Murcko, >= 2 rings"}}
         for split in SPLITS:
             ref = refs.splits.get(split)
-            for metric in ("snn", "frag", "scaf"):
-                name = f"{metric}_{split}"
-                if ref is None:
-                    out[name] = nan(MAX, f"no {split} reference for this task", **d)
-                elif table.n_valid == 0:
-                    out[name] = nan(MAX, "no valid samples", **d)
+            rd = {**d, **ref.details()} if ref is not None else dict(d)
+            protocol = {m: {**rd, **extra[m]} for m in extra}
             if ref is None or table.n_valid == 0:
+                why = f"no {split} reference for this task" if ref is None else "no valid samples"
+                out.update({f"{m}_{split}": nan(MAX, why, **protocol[m]) for m in extra})
                 continue
-            rd = {**d, **ref.details()}
-            from .tanimoto import max_similarity
-
             best = max_similarity(ref.bit_rows, table.fp_indptr, table.fp_bits, threads=self.options.get("threads"))
-            out[f"snn_{split}"] = MetricValue(float((w * best).sum() / w.sum()), MAX, {**rd, "fingerprint": "Morgan r=2, 1024 bits"})
             feats = ref.features
-            out[f"frag_{split}"] = MetricValue(cosine_similarity(feats["fragments"], gen_frag), MAX, {**rd, "fragments": "BRICS"})
-            out[f"scaf_{split}"] = MetricValue(cosine_similarity(feats["scaffolds"], gen_scaf), MAX,
-                                               {**rd, "scaffolds": "Bemis-Murcko, >= 2 rings"})
+            out[f"snn_{split}"] = MetricValue(float((w * best).sum() / w.sum()), MAX, protocol["snn"])
+            out[f"frag_{split}"] = MetricValue(cosine_similarity(feats["fragments"], gen_frag), MAX, protocol["frag"])
+            out[f"scaf_{split}"] = MetricValue(cosine_similarity(feats["scaffolds"], gen_scaf), MAX, protocol["scaf"])
         test = refs.splits.get("test")
+        td = {**d, **test.details()} if test is not None else dict(d)
         for prop in PROPERTIES:
             name = f"{prop}_w1"
+            protocol = {**td, "property": _PROPERTY_NAMES[prop]}
             if test is None or table.n_valid == 0:
-                out[name] = nan(MIN, "no valid samples" if test is not None else "no test reference", **d)
+                out[name] = nan(MIN, "no valid samples" if test is not None else "no test reference", **protocol)
                 continue
             feats = test.features
-            value = wasserstein(np.repeat(feats[prop], feats["weights"].astype(np.int64)), getattr(table, prop), w)
-            out[name] = MetricValue(value, MIN, {**d, **test.details(), "property": _PROPERTY_NAMES[prop]})
+            value = wasserstein(feats[prop], getattr(table, prop), w, feats["weights"])
+            out[name] = MetricValue(value, MIN, protocol)
         return out
 
 
@@ -250,24 +271,24 @@ class MosesFCD(_MolFamily):
 
     provides: ClassVar[Mapping[str, str]] = {f"fcd_{s}": MIN for s in SPLITS}
 
-    def compute(self) -> dict[str, MetricValue]:
+    def _compute(self) -> dict[str, MetricValue]:
         from .chemnet import moses_activations, weighted_moments
 
         table = self.samples().table
         d = self.base_details(table)
         refs = self.references()
+        net = {"network": "ChemNet v0.13 (fcd package weights)", "tokenizer": "fcd_torch (MOSES)"}
+        protocol = {s: {**d, **(refs.splits[s].details() if s in refs.splits else {}), **net} for s in SPLITS}
         if table.n_valid < 2:
-            return {f"fcd_{s}": nan(MIN, "FCD needs at least 2 valid samples", **d) for s in SPLITS}
+            return {f"fcd_{s}": nan(MIN, "FCD needs at least 2 valid samples", **protocol[s]) for s in SPLITS}
         act = moses_activations(table.molecules, batch=int(self.options.get("fcd_batch", 1024)))
         mu, sigma = weighted_moments(act, table.multiplicity)
         out = {}
         for split in SPLITS:
             ref = refs.splits.get(split)
             if ref is None:
-                out[f"fcd_{split}"] = nan(MIN, f"no {split} reference for this task", **d)
+                out[f"fcd_{split}"] = nan(MIN, f"no {split} reference for this task", **protocol[split])
                 continue
             ref_mu, ref_sigma = ref.fcd_moments
-            out[f"fcd_{split}"] = MetricValue(frechet_distance(ref_mu, ref_sigma, mu, sigma), MIN,
-                                              {**d, **ref.details(), "network": "ChemNet v0.13 (fcd package weights)",
-                                               "tokenizer": "fcd_torch (MOSES)"})
+            out[f"fcd_{split}"] = MetricValue(frechet_distance(ref_mu, ref_sigma, mu, sigma), MIN, protocol[split])
         return out

@@ -158,13 +158,15 @@ class GuacamolReference(ReferenceSet):
 class GuacamolMetrics(_MolFamily):
     provides: ClassVar[Mapping[str, str]] = {"guacamol_kl": MAX, "guacamol_fcd": MAX}
 
-    def compute(self) -> dict[str, MetricValue]:
+    def _compute(self) -> dict[str, MetricValue]:
         samples = self.samples()
         ref = self.references().guacamol_reference()
-        d = {"n_samples": len(samples), "samples_from": samples.source or "memory"}
+        d = {"n_samples": len(samples), "samples_from": samples.source or "memory",
+             **(ref.details() if ref is not None else {})}
+        protocol = {"guacamol_kl": {**d, "samples_read": "first 10,000 distinct (<= 20,000 samples)"},
+                    "guacamol_fcd": {**d, "samples_read": "first 10,000 valid", "tokenizer": "fcd package (GuacaMol)"}}
         if ref is None:
-            return {k: nan(MAX, "this task has no training set for GuacaMol's reference", **d) for k in self.provides}
-        rd = {**d, **ref.details()}
+            return {k: nan(MAX, "this task has no training set for GuacaMol's reference", **protocol[k]) for k in self.provides}
         from ...chem.molecules import quiet_rdkit
 
         quiet_rdkit()
@@ -172,27 +174,26 @@ class GuacamolMetrics(_MolFamily):
         unique = sample_rounds(samples, N_SAMPLES, 2, _canonical, unique=True)
         mols = _distinct([_canonical(s, isomeric=False) for s in unique])
         if len(mols) < 2:
-            out["guacamol_kl"] = nan(MAX, "fewer than 2 distinct valid molecules", **rd)
+            out["guacamol_kl"] = nan(MAX, "fewer than 2 distinct valid molecules", **protocol["guacamol_kl"])
         else:
             desc, nn = descriptors_and_nn(mols, self.options.get("n_jobs"), self.options.get("threads"))
             ref_desc, ref_nn = ref.kl_stats
             try:
                 parts = kl_parts(ref_desc, ref_nn, desc, nn)
                 score = float(np.mean([np.exp(-v) for v in parts.values()]))
-                out["guacamol_kl"] = MetricValue(score, MAX, {**rd, "n_molecules": len(mols), "kl": parts,
-                                                               "samples_read": "first 10,000 distinct (<= 20,000 samples)"})
+                out["guacamol_kl"] = MetricValue(score, MAX, {**protocol["guacamol_kl"], "n_molecules": len(mols), "kl": parts})
             except np.linalg.LinAlgError:
-                out["guacamol_kl"] = nan(MAX, "a descriptor has no spread (singular KDE), as GuacaMol would fail", **rd)
+                out["guacamol_kl"] = nan(MAX, "a descriptor has no spread (singular KDE), as GuacaMol would fail",
+                                         **protocol["guacamol_kl"])
         valid = sample_rounds(samples, N_SAMPLES, 10, _canonical, unique=False)
         if len(valid) < 2:
-            out["guacamol_fcd"] = nan(MAX, "FCD needs at least 2 valid samples", **rd)
+            out["guacamol_fcd"] = nan(MAX, "FCD needs at least 2 valid samples", **protocol["guacamol_fcd"])
         else:
             mu, sigma = fcd_moments(valid)
             ref_mu, ref_sigma = ref.fcd_stats
             fcd = frechet_distance(ref_mu, ref_sigma, mu, sigma)
             out["guacamol_fcd"] = MetricValue(float(np.exp(-0.2 * fcd)), MAX,
-                                              {**rd, "fcd": fcd, "n_molecules": len(valid),
-                                               "samples_read": "first 10,000 valid", "tokenizer": "fcd package (GuacaMol)"})
+                                              {**protocol["guacamol_fcd"], "fcd": fcd, "n_molecules": len(valid)})
         if len(valid) < N_SAMPLES or len(mols) < N_SAMPLES:
             for k in out:
                 out[k].details.setdefault("note", f"fewer than {N_SAMPLES} molecules available: GuacaMol scores those it has")
