@@ -3,7 +3,7 @@
 Order: ``--data-dir`` (or the ``GANBENCH_DATA`` environment variable), a folder laid out like
 ``../shared/data`` (``fashion-mnist/…``, ``moses/…``); then the user cache
 (``$GANBENCH_CACHE`` or ``~/.cache/ganbench/data``); then a download from the official URL into the
-cache, verified by SHA-256, when the network allows. Otherwise a :class:`DataNotFoundError` that
+cache, verified by its pinned checksum (SHA-256, or the MD5 the source publishes), when the network allows. Otherwise a :class:`DataNotFoundError` that
 says where to put the file. A file whose checksum is wrong is named with both checksums.
 """
 
@@ -26,21 +26,40 @@ def cache_root() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "ganbench"
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
+def digest_of(path: Path, algorithm: str = "sha256", chunk: int = 1 << 20) -> str:
+    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
 
 
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    return digest_of(path, "sha256", chunk)
+
+
 @dataclass(frozen=True)
 class DataFile:
-    """A file a task needs: its path relative to a data root, checksum and official URL."""
+    """A file a task needs: its path relative to a data root, checksum and official URL.
+
+    SHA-256 is preferred. Where the official source publishes only an MD5 (MNIST via torchvision,
+    CIFAR-10 on its home page), ``md5`` pins that published value instead: it is there to catch
+    truncated or wrong files, and a value we computed ourselves would pin nothing.
+    """
 
     relpath: str
     sha256: str | None = None
     url: str | None = None
+    md5: str | None = None
+    hint: str | None = None  # how to obtain the file when there is no URL to fetch it from
+
+    @property
+    def checksum(self) -> tuple[str, str] | None:
+        if self.sha256:
+            return "sha256", self.sha256
+        if self.md5:
+            return "md5", self.md5
+        return None
 
 
 class DataLocator:
@@ -65,16 +84,17 @@ class DataLocator:
         raise DataNotFoundError(self._missing_message(spec, "no download source is known"))
 
     def _check(self, path: Path, spec: DataFile) -> None:
-        if not spec.sha256:
+        if spec.checksum is None:
             return
+        algorithm, expected = spec.checksum
         st = path.stat()
         key = (str(path.resolve()), st.st_mtime, st.st_size)
         if self._verified.get(key):
             return
-        actual = sha256_of(path)
-        if actual != spec.sha256:
+        actual = digest_of(path, algorithm)
+        if actual != expected:
             raise ChecksumError(
-                f"corrupt data file {path}: sha256 {actual[:16]}… expected {spec.sha256[:16]}…; "
+                f"corrupt data file {path}: {algorithm} {actual[:16]}… expected {expected[:16]}…; "
                 f"delete it and fetch it again from {spec.url or 'the official source'}"
             )
         self._verified[key] = True
@@ -86,8 +106,8 @@ class DataLocator:
         try:
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=30) as resp:
                 shutil.copyfileobj(resp, out)
-            if spec.sha256 and sha256_of(Path(tmp)) != spec.sha256:
-                raise ChecksumError(f"download of {spec.url} has the wrong sha256; try again later")
+            if spec.checksum and digest_of(Path(tmp), spec.checksum[0]) != spec.checksum[1]:
+                raise ChecksumError(f"download of {spec.url} has the wrong {spec.checksum[0]}; try again later")
             os.replace(tmp, target)
             return target
         except OSError as exc:
@@ -98,7 +118,7 @@ class DataLocator:
 
     def _missing_message(self, spec: DataFile, why: str) -> str:
         where = " or ".join(str(r / spec.relpath) for r in self.roots)
-        src = f" from {spec.url}" if spec.url else ""
+        src = f" from {spec.url}" if spec.url else (f" ({spec.hint})" if spec.hint else "")
         return (
             f"missing data file {spec.relpath} ({why}): put it at {where}{src}, "
             f"or point --data-dir / GANBENCH_DATA at a folder that has it"

@@ -204,9 +204,14 @@ def _runs_of(lb: Leaderboard, t: TaskTable) -> list[tuple[str, dict]]:
 
 def figures_html(lb: Leaderboard, t: TaskTable) -> str:
     order = [r.label for r in t.rows]
-    logs, evals = [], []
+    logs, evals, sweeps = [], [], []
     for label, rec in _runs_of(lb, t):
         arts = rec.get("artifacts") or {}
+        if arts.get("quality_diversity") and (p := _artifact_path(rec, arts["quality_diversity"])):
+            try:
+                sweeps.append((label, rec["seed"], json.loads(p.read_text())))
+            except (OSError, ValueError):
+                pass
         if arts.get("log") and (p := _artifact_path(rec, arts["log"])):
             logs.append((label, rec["seed"], plots.read_log(p)))
         if arts.get("evals") and (p := _artifact_path(rec, arts["evals"])):
@@ -221,6 +226,14 @@ def figures_html(lb: Leaderboard, t: TaskTable) -> str:
     if png:
         parts.append(f"<figure>{img_tag(png, f'metrics over steps of {t.task}')}<figcaption>Metrics of the periodic "
                      f"evaluations (evals.jsonl) over training steps.</figcaption></figure>")
+    png = plots.quality_diversity(sweeps, order)
+    if png:
+        temps = sorted({tt for _, _, sw in sweeps for tt in sw.get("temperatures", [])})
+        n = sorted({sw.get("n_samples") for _, _, sw in sweeps})
+        parts.append(f"<figure>{img_tag(png, f'quality-diversity curves of {t.task}')}<figcaption>Quality–diversity: "
+                     f"each run sampled at temperatures {esc(', '.join(f'{x:g}' for x in temps))} "
+                     f"({esc(', '.join(str(x) for x in n))} samples per point); compare methods along the curves, "
+                     f"not at T = 1 alone.</figcaption></figure>")
     return "".join(parts)
 
 

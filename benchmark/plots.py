@@ -169,6 +169,40 @@ def metric_curves(runs: Sequence[tuple[str, int, list[dict]]], metrics: Sequence
     return to_png(fig)
 
 
+# (x, y) pairs a temperature sweep is plotted on: diversity-side metric first, quality second
+QD_PAIRS = (("nll_test", "nll_oracle"), ("self_bleu5", "bleu5"), ("nll_test", "bleu5"))
+
+
+def quality_diversity(runs: Sequence[tuple[str, int, dict]], method_order: Sequence[str]) -> bytes | None:
+    """Temperature sweeps (Caccia et al.): one curve per run through its (x, y) points, a panel per
+    metric pair present; ``runs`` are (method, seed, quality_diversity.json) triples. Comparing
+    methods along these curves, not at T = 1 alone, tells a better model from a colder one."""
+    runs = [r for r in runs if r[2] and r[2].get("points")]
+    pairs = [(x, y) for x, y in QD_PAIRS
+             if any(all(k in p for k in (x, y)) for _, _, sw in runs for p in sw["points"])]
+    if not pairs:
+        return None
+    fig, axes = _figure(len(pairs), width=4.2, height=3.2)
+    colors = {m: color(i) for i, m in enumerate(method_order)}
+    for ax, (x, y) in zip(axes, pairs):
+        for method, seed, sweep in runs:
+            pts = sorted((p["temperature"], p[x], p[y]) for p in sweep["points"]
+                         if isinstance(p.get(x), (int, float)) and isinstance(p.get(y), (int, float)))
+            if not pts:
+                continue
+            ax.plot([p[1] for p in pts], [p[2] for p in pts], "-o", ms=2.5, lw=1.0, alpha=0.8,
+                    color=colors.get(method, "#333"))
+            for t, px, py in (pts[0], pts[-1]):
+                ax.annotate(f"T={t:g}", (px, py), fontsize=6, alpha=0.6)
+        ax.set_xlabel(x, fontsize=8)
+        ax.set_ylabel(y, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    present = [m for m in method_order if any(r[0] == m for r in runs)]
+    _legend(fig, present, [colors[m] for m in present])
+    return to_png(fig)
+
+
 def molecules_png(smiles: Sequence[str], n: int = 12, per_row: int = 4) -> bytes | None:
     """A grid of the first ``n`` valid molecules, drawn by RDKit; None without RDKit or valid SMILES."""
     try:

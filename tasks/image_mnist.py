@@ -3,7 +3,7 @@
 The same four files torchvision's ``MNIST`` downloads (its mirror below), looked up as
 ``mnist/<file>`` in ``--data-dir`` / ``GANBENCH_DATA`` or the cache, else downloaded when the
 network allows. Offline without the files: the error names the folder and URL to use.
-Checksums are not pinned yet (no verified SHA-256 at hand; torchvision pins MD5s).
+Each file is pinned by the MD5 that torchvision's ``MNIST.resources`` publishes (no official SHA-256).
 """
 
 import numpy as np
@@ -14,9 +14,11 @@ from benchmark.task import TaskSpec
 from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx
 
 _URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-FILES = {k: DataFile(f"mnist/{f}", None, _URL + f) for k, f in {
-    "x_train": "train-images-idx3-ubyte.gz", "y_train": "train-labels-idx1-ubyte.gz",
-    "x_test": "t10k-images-idx3-ubyte.gz", "y_test": "t10k-labels-idx1-ubyte.gz"}.items()}
+FILES = {k: DataFile(f"mnist/{f}", None, _URL + f, md5=md5) for k, (f, md5) in {
+    "x_train": ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    "y_train": ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+    "x_test": ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+    "y_test": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")}.items()}
 
 
 class MNIST(ImageTask):

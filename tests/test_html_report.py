@@ -75,8 +75,11 @@ def make_results(root: Path) -> Path:
     record("toy/ring8", "modes_covered", "hinge", 1, {}, status="failed")
     text_metrics = {"bleu4": {"value": 0.21, "direction": "max", "n_samples": 1000},
                     "self_bleu4": {"value": 0.55, "direction": "min", "n_samples": 1000}}
+    sweep = {"temperatures": [0.7, 1.0, 1.3], "n_samples": 500, "seed": 1, "metrics": ["bleu5", "self_bleu5"],
+             "points": [{"temperature": t, "bleu5": 0.3 / t, "self_bleu5": 0.7 / t} for t in (0.7, 1.0, 1.3)]}
     record("text/coco", "bleu4", "mle", 0, text_metrics,
-           artifacts={"samples": ("samples.txt", b"a man riding a horse\n<img src=x onerror=alert(2)>\n")})
+           artifacts={"samples": ("samples.txt", b"a man riding a horse\n<img src=x onerror=alert(2)>\n"),
+                      "quality_diversity": ("quality_diversity.json", json.dumps(sweep).encode())})
     record("molecule/moses", "validity", "mle", 0, {"validity": {"value": 0.9, "direction": "max", "n_samples": 3}},
            artifacts={"samples": ("samples.smi", b"CCO\nc1ccccc1\nnot_a_smiles\n")})
     return res
@@ -134,6 +137,15 @@ def test_self_contained_with_images_tables_and_published_rows(report):
     assert "published · verified" in ring
     assert "a man riding a horse" in page
     assert "Published results for tasks without runs here" in page and "text/oracle-l20" in page
+
+
+def test_text_task_shows_its_quality_diversity_curves(report):
+    _, page, _ = report
+    coco = page[page.index('data-task="text/coco"'):]
+    coco = coco[:coco.index("</section>")] if "</section>" in coco else coco
+    assert "Quality–diversity" in coco and "0.7, 1, 1.3" in coco and "500 samples per point" in coco
+    fig = coco[coco.index("Quality–diversity") - 20000:coco.index("Quality–diversity")]
+    assert "data:image/png;base64," in fig
 
 
 def test_significance_column_and_best_in_bold(report):

@@ -22,9 +22,15 @@ import numpy as np
 from ..data import DataFile, cache_root
 from ..errors import UserError
 
-TRAIN = DataFile("moses/train.csv.gz", "786f0313aa6b9ba5514df685f885742a70ea8d86f1a4fa48115f7f80a634265c")
-TEST = DataFile("moses/test.csv.gz", "f896fbf3764f88d94670b9959e5872c600c12152a18233823e820761b7a791b2")
-TEST_SF = DataFile("moses/test_scaffolds.csv.gz", "adffb2192c1bfe31ab0e13154d4af19a37dc18bdbf3cd7b4491e04405128adde")
+# The three split files as MOSES ships them (moses/dataset/data/ in its repository and in the
+# molsets 0.3.1 wheel); downloaded from there into the cache when they are not found locally.
+_URL = "https://github.com/molecularsets/moses/raw/master/moses/dataset/data/"
+TRAIN = DataFile("moses/train.csv.gz", "786f0313aa6b9ba5514df685f885742a70ea8d86f1a4fa48115f7f80a634265c",
+                 _URL + "train.csv.gz")
+TEST = DataFile("moses/test.csv.gz", "f896fbf3764f88d94670b9959e5872c600c12152a18233823e820761b7a791b2",
+                _URL + "test.csv.gz")
+TEST_SF = DataFile("moses/test_scaffolds.csv.gz", "adffb2192c1bfe31ab0e13154d4af19a37dc18bdbf3cd7b4491e04405128adde",
+                   _URL + "test_scaffolds.csv.gz")
 
 
 def read_smiles_csv(path: str | Path) -> list[str]:

@@ -24,7 +24,9 @@ from ..sequence.generator import SequenceGenerator
 ORACLE_FILE = DataFile(
     "seqgan-oracle/oracle_lstm_l20.npz",
     sha256="2edaef8ff81308a670b611856578999aeeab0d1d21b64448c80fbe7d7e6098bf",
-    url=None,  # converted from github.com/LantaoYu/SeqGAN save/target_params.pkl; see data/README
+    url=None,  # the original is a pickle, which we never load: it is converted once, offline
+    hint="the 15 arrays of github.com/LantaoYu/SeqGAN save/target_params.pkl saved with numpy.savez under their "
+         "names (embedding, W_input, ..., b_vocab), as github.com/pclucas14/GansFallingShort ships them",
 )
 
 NAMES = ("embedding", "W_input", "U_input", "b_input", "W_forget", "U_forget", "b_forget", "W_output_gate",
