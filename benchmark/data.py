@@ -108,6 +108,7 @@ class DataLocator:
                 shutil.copyfileobj(resp, out)
             if spec.checksum and digest_of(Path(tmp), spec.checksum[0]) != spec.checksum[1]:
                 raise ChecksumError(f"download of {spec.url} has the wrong {spec.checksum[0]}; try again later")
+            os.chmod(tmp, 0o644)
             os.replace(tmp, target)
             return target
         except OSError as exc:

@@ -21,7 +21,7 @@ from functools import partial
 
 import numpy as np
 
-from benchmark.chem.moses_data import TEST, TEST_SF, TRAIN, SmilesIndex, read_smiles_csv
+from benchmark.chem.moses_data import TEST, TEST_SF, TRAIN, SmilesIndex, read_small_split, read_smiles_csv
 from benchmark.chem.task import SmilesTask
 from benchmark.metrics.moses.family import MoleculeReferences
 from benchmark.metrics.moses.guacamol import GuacamolReference
@@ -62,8 +62,10 @@ class Moses(SmilesTask):
         protocol="MOSES (Polykovskiy et al. 2020): 30,000 samples vs Test/TestSF, novelty vs train; "
                  "GuacaMol (Brown et al. 2019) KL and FCD scores vs 10,000 training molecules (seed 42)",
         budgets={"quick": 500, "default": 20_000, "long": 100_000},
+        # Adam 1e-3 for the generator, as MOSES' CharRNN trains; SeqGAN's 1e-2 collapses a SMILES
+        # generator within a few policy-gradient steps (see results/molecule/README.md).
         defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 256, "batch_size": 64, **SMALL_D,
-                  "d_num_filters": [40] * len(D_SIZES),
+                  "d_num_filters": [40] * len(D_SIZES), "lr_g": 1e-3,
                   "per_objective": {"seqgan": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 4},
                                     "organ": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 4}}},
         smoke=SMOKE,
@@ -105,7 +107,8 @@ class MosesSmall(Moses):
         metrics=METRICS,
         main_metric="fcd_test",
         eval_samples=2_000,
-        data_source=SOURCE + "; fixed random subsets (numpy default_rng(2020)): 50,000 train, 10,000 of each test split",
+        data_source=SOURCE + "; fixed random subsets (numpy default_rng(2020)): 50,000 train, 10,000 of each test split, "
+                             "bundled with ganbench (benchmark/chem/data/moses_small, SHA-256 pinned): no download",
         protocol="MOSES metric definitions at small scale (not comparable with MOSES' published numbers): "
                  "2,000 samples vs 10,000-molecule Test/TestSF subsets, novelty vs the 50,000 training molecules, "
                  "GuacaMol scores vs 10,000 of them",
@@ -120,10 +123,17 @@ class MosesSmall(Moses):
     )
 
     def train_smiles(self) -> list[str]:
-        return _subset(read_smiles_csv(self.path(TRAIN)), self.n_train, self.seed)
+        return read_small_split("train")
 
     def _split(self, datafile) -> list[str]:
-        return _subset(read_smiles_csv(self.path(datafile)), self.n_reference, self.seed + 1)
+        return read_small_split({TEST: "test", TEST_SF: "test_scaffolds"}[datafile])
+
+    @classmethod
+    def subsets_of_full_splits(cls, locator) -> dict[str, list[str]]:
+        """The subsets drawn from the full MOSES files, as the bundled files were made (and are tested)."""
+        return {"train": _subset(read_smiles_csv(locator.find(TRAIN)), cls.n_train, cls.seed),
+                "test": _subset(read_smiles_csv(locator.find(TEST)), cls.n_reference, cls.seed + 1),
+                "test_scaffolds": _subset(read_smiles_csv(locator.find(TEST_SF)), cls.n_reference, cls.seed + 1)}
 
     def reference_samples(self, n: int | None = None):
         from benchmark.metrics.moses.family import SmilesSamples

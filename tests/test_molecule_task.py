@@ -25,11 +25,47 @@ def _task(name="molecule/moses-small"):
     from tasks import TASKS
 
     task = TASKS.get(name)()
+    if name == "molecule/moses-small":  # its subsets ship with the package: never skipped
+        return task
     try:
         task.path(__import__("benchmark.chem.moses_data", fromlist=["TRAIN"]).TRAIN)
     except DataNotFoundError as exc:
         pytest.skip(str(exc))
     return task
+
+
+def test_moses_small_needs_no_data_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("GANBENCH_DATA", raising=False)
+    monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path))
+    task = _task()
+    assert len(task._train) == 50_000 and len(set(task._train)) == 50_000
+    assert len(task.reference_samples()) == 10_000
+
+
+def test_bundled_moses_small_subsets_are_drawn_from_the_full_splits():
+    from benchmark.chem.moses_data import read_small_split
+    from benchmark.data import DataLocator
+    from tasks.molecule_moses import MosesSmall
+
+    try:
+        full = MosesSmall.subsets_of_full_splits(DataLocator())
+    except DataNotFoundError as exc:
+        pytest.skip(str(exc))
+    for name, smiles in full.items():
+        assert read_small_split(name) == smiles, name
+
+
+def test_corrupt_bundled_subset_is_named_by_checksum(monkeypatch, tmp_path):
+    import shutil
+
+    from benchmark.chem import moses_data
+    from benchmark.errors import ChecksumError
+
+    shutil.copytree(moses_data.SMALL_DIR, tmp_path / "small")
+    (tmp_path / "small" / "test.csv.gz").write_bytes(b"SMILES\nCCO\n")
+    monkeypatch.setattr(moses_data, "SMALL_DIR", tmp_path / "small")
+    with pytest.raises(ChecksumError, match="test.csv.gz.*sha256"):
+        moses_data.read_small_split("test")
 
 
 def test_tokenizer_handles_every_smiles_construct():

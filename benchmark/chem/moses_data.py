@@ -33,6 +33,32 @@ TEST_SF = DataFile("moses/test_scaffolds.csv.gz", "adffb2192c1bfe31ab0e13154d4af
                    _URL + "test_scaffolds.csv.gz")
 
 
+# molecule/moses-small's fixed subsets (50,000 train, 10,000 of Test and of TestSF, drawn with
+# numpy default_rng(2020) / (2021) from the files above), shipped inside the package so that the
+# quick suite's molecule task needs no download. A test re-draws them from the full files.
+SMALL_DIR = Path(__file__).parent / "data" / "moses_small"
+SMALL_SHA256 = {
+    "train": "be0a01c61270a6da2048f074f20d7ac697e9b7c2e4fec14f21bd15574c2c295d",
+    "test": "c0b3b61d7d71dda5c0dd9cd09096e2390513d275b7c9e72803dfb7719712a9e6",
+    "test_scaffolds": "7b4b1a84625ad821c3fe4e361853f0a177006aa147fe4830d82fc69ebc3bfd6c",
+}
+
+
+def read_small_split(name: str) -> list[str]:
+    """A bundled molecule/moses-small split, checked against its pinned SHA-256."""
+    from ..data import sha256_of
+    from ..errors import ChecksumError
+
+    path = SMALL_DIR / f"{name}.csv.gz"
+    if not path.is_file():
+        raise UserError(f"{path} is missing from the installed package: reinstall ganbench (pip install -e .)")
+    actual = sha256_of(path)
+    if actual != SMALL_SHA256[name]:
+        raise ChecksumError(f"corrupt bundled file {path}: sha256 {actual[:16]}… expected {SMALL_SHA256[name][:16]}…; "
+                            f"restore it with git checkout or reinstall ganbench")
+    return read_smiles_csv(path)
+
+
 def read_smiles_csv(path: str | Path) -> list[str]:
     """SMILES of a one-column CSV (header ``SMILES``), gzip or plain."""
     path = Path(path)

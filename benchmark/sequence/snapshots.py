@@ -56,6 +56,7 @@ def save_snapshot(state, steps: int) -> None:
     os.close(fd)
     try:
         torch.save({"G": state.G.state_dict(), "opt_g": state.opt_g.state_dict(), "rng": state.rng.get_state()}, tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -51,6 +51,7 @@ def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # a shared cache (cluster storage) is read by other users' jobs
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
