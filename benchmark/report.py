@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 ARROW = {"max": "↑", "min": "↓"}
-VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run"})  # per-run details that do not affect comparability
+# per-run details that do not affect comparability (counts of what one run's samples contained)
+VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run", "empty_hypotheses", "empty_sentences", "unknown_words"})
 
 
 @dataclass

@@ -184,7 +184,7 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
     total = int(cfg["steps"])
 
     seed_everything(seed)
-    G, D = task.build_models(cfg)
+    G, D = task.build_models({**cfg, "seed": seed})  # the seed lets a config name per-seed inputs
     opt_g = make_optimizer(G.parameters(), cfg, "g") if any(True for _ in G.parameters()) else None
     opt_d = make_optimizer(D.parameters(), cfg, "d") if D is not None and any(True for _ in D.parameters()) else None
     rng = torch.Generator().manual_seed(seed)

@@ -119,3 +119,27 @@ def test_vocabulary_round_trip_and_counts():
     assert ids.tolist() == [[4, 3, 2, 0], [5, 6, 4, 2]]
     assert v.decode_batch(ids) == [["a", "<unk>"], ["b", "c", "a"]]
     assert Vocabulary.from_json(v.to_json()) == v
+
+
+def test_init_g_loads_the_runs_own_seed_and_keeps_one_config(tmp_path):
+    """``init_g`` may name a per-seed checkpoint with {seed}: each run starts from its own seed's
+    MLE generator while all seeds share one config (one leaderboard row)."""
+    from benchmark.config import config_hash, resolve
+    from benchmark.objectives import build_objective
+    from tasks import TASKS
+
+    task = TASKS.get("text/oracle-tiny")()
+    cfg = resolve(task.spec, build_objective("rsgan"), {**task.spec.smoke, "gumbel": True}, steps=2)
+    saved = {}
+    for seed in (0, 1):
+        torch.manual_seed(100 + seed)
+        G, _ = task.build_models(cfg)
+        (tmp_path / f"mle__s{seed}").mkdir()
+        torch.save({"G": G.state_dict()}, tmp_path / f"mle__s{seed}" / "checkpoint.pt")
+        saved[seed] = G.state_dict()
+    cfg = {**cfg, "init_g": str(tmp_path / "mle__s{seed}" / "checkpoint.pt")}
+    for seed in (0, 1):
+        G, _ = task.build_models({**cfg, "seed": seed})
+        for name, tensor in G.state_dict().items():
+            assert torch.equal(tensor, saved[seed][name]), (seed, name)
+    assert config_hash({**cfg, "seed": 0}) == config_hash({**cfg, "seed": 1})

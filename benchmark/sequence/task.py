@@ -34,7 +34,7 @@ SEQUENCE_DEFAULTS: dict[str, Any] = {
     "gumbel": False,  # relaxed one-hot samples so that ns/hinge/wgan-gp/rsgan can train the generator
     "gumbel_beta_max": 100.0,  # RelGAN's maximum inverse temperature
     "gumbel_schedule": "exp",  # RelGAN's 'exp' annealing: beta_n = beta_max ** (n / steps)
-    "init_g": "",  # a checkpoint.pt (e.g. of an mle run) whose generator weights start training
+    "init_g": "",  # a checkpoint.pt (e.g. of an mle run) whose generator weights start training; may contain {seed}
 }
 
 
@@ -77,8 +77,8 @@ class SequenceTask(Task):
             raise UserError("d_filter_sizes and d_num_filters must be non-empty lists of the same length")
         D = CNNDiscriminator(self.vocab_size, int(cfg["d_emb_dim"]), sizes, nums, float(cfg["d_dropout"]),
                              pad_id=self.pad_id if self.pad_id is not None else 0)
-        if cfg.get("init_g"):
-            load_generator_weights(G, cfg["init_g"])
+        if cfg.get("init_g"):  # "{seed}" in the path becomes the run's seed: one config for every seed
+            load_generator_weights(G, str(cfg["init_g"]).replace("{seed}", str(cfg.get("seed", 0))))
         self._one_hot_batches = bool(cfg.get("gumbel", False))
         return G, D
 
