@@ -221,7 +221,7 @@ def cmd_eval(args) -> int:
     samples = task.load_samples(args.samples)
     options = {"extractor": args.extractor} if args.extractor else None
     values = evaluate_samples(task, samples, names, options)
-    out = {"task": task.spec.name, "task_version": task.spec.version, "samples": str(args.samples),
+    out = {"schema": "ganbench.eval/1", "task": task.spec.name, "task_version": task.spec.version, "samples": str(args.samples),
            "metrics": {k: v.to_json() for k, v in values.items()}}
     text = json.dumps(out, indent=2)
     print(text)

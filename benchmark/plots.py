@@ -170,7 +170,7 @@ def metric_curves(runs: Sequence[tuple[str, int, list[dict]]], metrics: Sequence
 
 
 # (x, y) pairs a temperature sweep is plotted on: diversity-side metric first, quality second
-QD_PAIRS = (("nll_test", "nll_oracle"), ("self_bleu5", "bleu5"), ("nll_test", "bleu5"))
+QD_PAIRS = (("nll_test", "nll_oracle"), ("self_bleu5", "bleu5"), ("nll_test", "bleu5"), ("intdiv", "validity"))
 
 
 def quality_diversity(runs: Sequence[tuple[str, int, dict]], method_order: Sequence[str]) -> bytes | None:

@@ -105,11 +105,22 @@ def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
         try:
             rec = read_record(path)
         except ValueError as exc:
+            if _other_ganbench_file(path):  # e.g. `ganbench eval --out` kept beside the runs
+                continue
             problems.append((path, str(exc)))
             continue
         rec["_path"] = str(path)
         records.append(rec)
     return LoadedRecords(records, problems)
+
+
+def _other_ganbench_file(path: Path) -> bool:
+    """A JSON file ganbench wrote that is not a run record (its schema says which): not a problem."""
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8")).get("schema", "")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return False
+    return isinstance(schema, str) and schema.startswith("ganbench.") and schema != SCHEMA
 
 
 def _inside_run_folder(root: Path, path: Path) -> bool:

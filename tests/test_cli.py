@@ -56,6 +56,12 @@ def test_eval_wrong_shape_and_garbage(capsys, tmp_path):
     assert code == 2 and "cannot read" in err
 
 
+def _ring_points(tmp_path):
+    pts = tmp_path / "ring-points.npy"
+    np.save(pts, TASKS.get("toy/ring8")().reference_samples(500))
+    return pts
+
+
 def test_eval_prints_metrics_json(capsys, tmp_path):
     ring = TASKS.get("toy/ring8")()
     pts = tmp_path / "points.npy"
@@ -75,8 +81,12 @@ def test_run_then_report_formats(capsys, tmp_path):
     assert code == 0 and "## toy/ring8" in out and "Across tasks" in out
     (tmp_path / "runs" / "garbage.json").write_text("{not json")
     (tmp_path / "runs" / "foreign.json").write_text('{"hello": 1}')
+    code, points, _ = run_cli(capsys, "eval", "toy/ring8", "--samples", str(_ring_points(tmp_path)),
+                              "--out", str(tmp_path / "runs" / "my-eval.json"))
+    assert code == 0 and json.loads(points)["schema"] == "ganbench.eval/1"
     code, md, err = run_cli(capsys, "report", "--results", res)
     assert code == 0 and "skipped" in err and "garbage.json" in err and "foreign.json" in err
+    assert "my-eval.json" not in err  # ganbench's own eval output is not a problem, just not a run
     assert "| ns |" in md and "± " in md
     code, text, _ = run_cli(capsys, "report", "--results", res, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(text)))

@@ -145,7 +145,7 @@ def _write_idx(path, arr):
         f.write(header + arr.astype(np.uint8).tobytes())
 
 
-def test_mnist_reads_idx_files_from_the_data_dir(tmp_path):
+def test_mnist_reads_idx_files_from_the_data_dir(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     root = tmp_path / "mnist"
     root.mkdir()
@@ -154,12 +154,22 @@ def test_mnist_reads_idx_files_from_the_data_dir(tmp_path):
     _write_idx(root / "train-labels-idx1-ubyte.gz", rng.integers(0, 10, 12))
     _write_idx(root / "t10k-images-idx3-ubyte.gz", xte)
     _write_idx(root / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 5))
+    import dataclasses
+
+    import tasks.image_mnist as mod
+    from benchmark.data import digest_of
+    from benchmark.errors import ChecksumError
+
+    with pytest.raises(ChecksumError, match="md5"):  # the real files are pinned: these fakes are refused
+        TASKS.get("image/mnist")(data_dir=tmp_path).reference_samples()
+    for key, spec in list(mod.FILES.items()):  # pin the fakes to test the reader
+        monkeypatch.setitem(mod.FILES, key, dataclasses.replace(spec, md5=digest_of(tmp_path / spec.relpath, "md5")))
     task = TASKS.get("image/mnist")(data_dir=tmp_path)
     np.testing.assert_array_equal(task.reference_samples()[..., 0], xte)
     np.testing.assert_array_equal(task.train_samples()[..., 0], xtr)
 
 
-def test_cifar10_reads_the_binary_archive(tmp_path):
+def test_cifar10_reads_the_binary_archive(tmp_path, monkeypatch):
     import io
     import tarfile
 
@@ -173,6 +183,16 @@ def test_cifar10_reads_the_binary_archive(tmp_path):
             info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
             info.size = len(blob)
             tar.addfile(info, io.BytesIO(blob))
+    import dataclasses
+
+    import tasks.image_cifar10 as mod
+    from benchmark.data import digest_of
+    from benchmark.errors import ChecksumError
+
+    with pytest.raises(ChecksumError, match="md5"):  # the real archive is pinned: this fake is refused
+        TASKS.get("image/cifar10")(data_dir=tmp_path).train_samples()
+    monkeypatch.setattr(mod, "ARCHIVE", dataclasses.replace(
+        mod.ARCHIVE, md5=digest_of(tmp_path / "cifar10" / "cifar-10-binary.tar.gz", "md5")))
     task = TASKS.get("image/cifar10")(data_dir=tmp_path)
     np.testing.assert_array_equal(task.train_samples(), imgs)
     np.testing.assert_array_equal(task.reference_samples(), imgs[:3])
