@@ -46,6 +46,15 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims).copy()
 
 
+def read_idx_dataset(data, files: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The four IDX files of an MNIST-format dataset (``x_train, y_train, x_test, y_test``
+    DataFiles found through the locator ``data``) in the layout ``ImageTask._load`` returns."""
+    out = {k: read_idx(data.find(f)) for k, f in files.items()}
+    out["x_train"], out["x_test"] = out["x_train"][..., None], out["x_test"][..., None]
+    out["y_train"], out["y_test"] = out["y_train"].astype(np.int64), out["y_test"].astype(np.int64)
+    return out
+
+
 class ImageTask(Task):
     """Subclasses set ``spec``, ``shape`` (H, W, C) and implement ``_load() -> dict`` with
     ``x_train, y_train, x_test, y_test`` (uint8 N×H×W×C images, integer labels)."""

@@ -4,12 +4,10 @@ Files come from the data folder (``--data-dir`` / ``GANBENCH_DATA``: ``fashion-m
 cache, or the official Zalando URLs, checked by SHA-256.
 """
 
-import numpy as np
-
 from benchmark.data import DataFile
 from benchmark.task import TaskSpec
 
-from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx
+from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
 
 _URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FILES = {
@@ -45,7 +43,4 @@ class FashionMNIST(ImageTask):
     )
 
     def _load(self):
-        out = {k: read_idx(self.data.find(f)) for k, f in FILES.items()}
-        out["x_train"], out["x_test"] = out["x_train"][..., None], out["x_test"][..., None]
-        out["y_train"], out["y_test"] = out["y_train"].astype(np.int64), out["y_test"].astype(np.int64)
-        return out
+        return read_idx_dataset(self.data, FILES)

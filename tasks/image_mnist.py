@@ -6,12 +6,10 @@ network allows. Offline without the files: the error names the folder and URL to
 Each file is pinned by the MD5 that torchvision's ``MNIST.resources`` publishes (no official SHA-256).
 """
 
-import numpy as np
-
 from benchmark.data import DataFile
 from benchmark.task import TaskSpec
 
-from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx
+from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
 
 _URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 FILES = {k: DataFile(f"mnist/{f}", None, _URL + f, md5=md5) for k, (f, md5) in {
@@ -42,7 +40,4 @@ class MNIST(ImageTask):
     )
 
     def _load(self):
-        out = {k: read_idx(self.data.find(f)) for k, f in FILES.items()}
-        out["x_train"], out["x_test"] = out["x_train"][..., None], out["x_test"][..., None]
-        out["y_train"], out["y_test"] = out["y_train"].astype(np.int64), out["y_test"].astype(np.int64)
-        return out
+        return read_idx_dataset(self.data, FILES)
