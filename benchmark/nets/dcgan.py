@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+from .latent import LatentGenerator
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
 
@@ -23,7 +25,7 @@ def doublings(height: int, width: int) -> int:
     return ups
 
 
-class DCGANGenerator(nn.Module):
+class DCGANGenerator(LatentGenerator):
     def __init__(self, latent_dim: int, channels: int, height: int, width: int, base: int = 64):
         super().__init__()
         self.latent_dim = latent_dim
@@ -45,23 +47,6 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(self.project(z).view(-1, self.c0, self.h0, self.w0))
-
-    def latent(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, generator=rng)
-
-    def generate(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        """Differentiable samples (training mode) for the adversarial objectives."""
-        return self(self.latent(n, rng))
-
-    @torch.no_grad()
-    def sample(self, n: int, rng: torch.Generator, batch: int = 1000) -> torch.Tensor:
-        """Evaluation samples in [-1, 1], N×C×H×W (eval mode: batch norm running statistics)."""
-        was_training = self.training
-        self.eval()
-        try:
-            return torch.cat([self(self.latent(min(batch, n - i), rng)) for i in range(0, n, batch)])
-        finally:
-            self.train(was_training)
 
 
 class DCGANDiscriminator(nn.Module):

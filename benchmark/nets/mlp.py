@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .latent import LatentGenerator
+
 
 class Maxout(nn.Module):
     """Linear layer with ``pieces`` outputs per unit, keeping the maximum (Goodfellow et al. 2013)."""
@@ -24,7 +26,9 @@ class Maxout(nn.Module):
         return y.view(*y.shape[:-1], -1, self.pieces).amax(dim=-1)
 
 
-class MLPGenerator(nn.Module):
+class MLPGenerator(LatentGenerator):
+    sample_batch = 4096
+
     def __init__(self, latent_dim: int, out_dim: int, hidden: int, layers: int, batch_norm: bool = True):
         super().__init__()
         self.latent_dim = latent_dim
@@ -41,23 +45,6 @@ class MLPGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
-
-    def latent(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, generator=rng)
-
-    def generate(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        """Differentiable samples for the adversarial objectives."""
-        return self(self.latent(n, rng))
-
-    @torch.no_grad()
-    def sample(self, n: int, rng: torch.Generator, batch: int = 4096) -> torch.Tensor:
-        """Evaluation samples (eval mode: batch norm uses running statistics)."""
-        was_training = self.training
-        self.eval()
-        try:
-            return torch.cat([self(self.latent(min(batch, n - i), rng)) for i in range(0, n, batch)])
-        finally:
-            self.train(was_training)
 
 
 class MLPDiscriminator(nn.Module):

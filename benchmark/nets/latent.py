@@ -1,0 +1,34 @@
+"""What every noise-to-sample generator shares: its latent draw, training samples, evaluation samples."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class LatentGenerator(nn.Module):
+    """A generator ``G(z)`` with ``z ~ N(0, I)`` of size ``latent_dim`` (set by the subclass).
+
+    ``generate`` gives differentiable samples in training mode for the objectives; ``sample``
+    gives evaluation samples in eval mode (batch norm uses running statistics), drawn in batches
+    of ``sample_batch`` so memory stays bounded for large evaluation sets.
+    """
+
+    latent_dim: int
+    sample_batch: int = 1000
+
+    def latent(self, n: int, rng: torch.Generator) -> torch.Tensor:
+        return torch.randn(n, self.latent_dim, generator=rng)
+
+    def generate(self, n: int, rng: torch.Generator) -> torch.Tensor:
+        return self(self.latent(n, rng))
+
+    @torch.no_grad()
+    def sample(self, n: int, rng: torch.Generator, batch: int | None = None) -> torch.Tensor:
+        batch = batch or self.sample_batch
+        was_training = self.training
+        self.eval()
+        try:
+            return torch.cat([self(self.latent(min(batch, n - i), rng)) for i in range(0, n, batch)])
+        finally:
+            self.train(was_training)
