@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ChecksumError, DataNotFoundError
+from .atomic import atomic_write
 
 
 def cache_root() -> Path:
@@ -101,21 +101,18 @@ class DataLocator:
 
     def _download(self, spec: DataFile) -> Path:
         target = self.cache / spec.relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-        try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=30) as resp:
+
+        def fetch(tmp: str) -> None:  # verified before it lands in the cache
+            with open(tmp, "wb") as out, urllib.request.urlopen(spec.url, timeout=30) as resp:
                 shutil.copyfileobj(resp, out)
             if spec.checksum and digest_of(Path(tmp), spec.checksum[0]) != spec.checksum[1]:
                 raise ChecksumError(f"download of {spec.url} has the wrong {spec.checksum[0]}; try again later")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+
+        try:
+            atomic_write(target, fetch)
             return target
         except OSError as exc:
             raise DataNotFoundError(self._missing_message(spec, f"download failed ({exc.__class__.__name__})")) from None
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
     def _missing_message(self, spec: DataFile, why: str) -> str:
         where = " or ".join(str(r / spec.relpath) for r in self.roots)

@@ -95,7 +95,9 @@ class DomainClassifier:
 
     @classmethod
     def for_task(cls, task, seed: int = SEED) -> "DomainClassifier":
+        from ..atomic import atomic_write
         from ..data import cache_root
+        from ..results import atomic_write_text
 
         if not hasattr(task, "classifier_data"):
             raise UserError(f"task {task.spec.name} has no domain classifier: use --extractor inception-v3")
@@ -112,11 +114,8 @@ class DomainClassifier:
             return cls(net, name, meta)
         xtr, ytr, xte, yte = task.classifier_data()
         net, meta = train_classifier(xtr, ytr, xte, yte, int(task.classifier_epochs), seed)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save({"state_dict": net.state_dict(), "meta": meta}, tmp)
-        tmp.replace(path)
-        path.with_suffix(".json").write_text(json.dumps({"name": name, **meta}, indent=1) + "\n")
+        atomic_write(path, lambda tmp: torch.save({"state_dict": net.state_dict(), "meta": meta}, tmp))
+        atomic_write_text(path.with_suffix(".json"), json.dumps({"name": name, **meta}, indent=1) + "\n")
         return cls(net, name, meta)
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

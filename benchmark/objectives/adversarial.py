@@ -9,7 +9,6 @@ Gulrajani et al. 2017 (n_critic 5, λ 10, Adam 1e-4, β=(0.5, 0.9)). lsgan: Mao 
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 
 from .base import AdversarialObjective

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
 from ..data import cache_root
+from ..atomic import atomic_write
 
 MLE_KEYS = ("batch_size", "lr_g", "beta1", "beta2", "optimizer", "grad_clip", "g_emb_dim", "g_hidden_dim")
 
@@ -51,16 +50,8 @@ def save_snapshot(state, steps: int) -> None:
     path = snapshot_path(origin, steps)
     if path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".snap-", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save({"G": state.G.state_dict(), "opt_g": state.opt_g.state_dict(), "rng": state.rng.get_state()}, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    blob = {"G": state.G.state_dict(), "opt_g": state.opt_g.state_dict(), "rng": state.rng.get_state()}
+    atomic_write(path, lambda tmp: torch.save(blob, tmp))
 
 
 def load_snapshot(state, steps: int) -> bool:

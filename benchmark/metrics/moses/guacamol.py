@@ -26,7 +26,8 @@ import numpy as np
 from ..base import MAX, MetricValue
 from ..frechet import frechet_distance
 from .family import _MolFamily, nan
-from .refstats import ReferenceSet, _atomic_write
+from ...atomic import save_npz
+from .refstats import ReferenceSet
 
 N_SAMPLES = 10_000
 CONTINUOUS = 4  # the first four descriptors are continuous, the other five counts
@@ -138,7 +139,7 @@ class GuacamolReference(ReferenceSet):
                 return z["descriptors"], z["nn"]
         mols = _distinct([_canonical(s, isomeric=False) for s in self.subset])
         desc, nn = descriptors_and_nn(mols, self.n_jobs)
-        _atomic_write(path, lambda p: np.savez(p, descriptors=desc, nn=nn))
+        save_npz(path, descriptors=desc, nn=nn)
         return desc, nn
 
     @cached_property
@@ -148,7 +149,7 @@ class GuacamolReference(ReferenceSet):
             with np.load(path, allow_pickle=False) as z:
                 return z["mu"], z["sigma"]
         mu, sigma = fcd_moments([c for c in (_canonical(s) for s in self.subset) if c is not None])
-        _atomic_write(path, lambda p: np.savez(p, mu=mu, sigma=sigma))
+        save_npz(path, mu=mu, sigma=sigma)
         return mu, sigma
 
     def details(self) -> dict:

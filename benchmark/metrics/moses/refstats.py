@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ...data import cache_root
+from ...atomic import atomic_write, save_npz
 
 STATS_VERSION = "1"
 
@@ -45,17 +44,6 @@ def _rdkit_version() -> str:
     return rdkit.__version__
 
 
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # a shared cache (cluster storage) is read by other users' jobs
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 class ReferenceSet:
@@ -114,9 +102,9 @@ class ReferenceSet:
         arrays = {"fp_indptr": table.fp_indptr, "fp_bits": table.fp_bits, "weights": w, "logp": table.logp,
                   "sa": table.sa, "qed": table.qed, "weight": table.weight,
                   "n_valid": np.array(table.n_valid), "n": np.array(table.n_samples)}
-        _atomic_write(fpath, lambda p: np.savez(p, **arrays))
-        _atomic_write(folder / "fragments.json", lambda p: Path(p).write_text(json.dumps(frags)))
-        _atomic_write(folder / "scaffolds.json", lambda p: Path(p).write_text(json.dumps(scafs)))
+        save_npz(fpath, **arrays)
+        atomic_write(folder / "fragments.json", lambda p: Path(p).write_text(json.dumps(frags)))
+        atomic_write(folder / "scaffolds.json", lambda p: Path(p).write_text(json.dumps(scafs)))
         self._write_meta()
         return {**arrays, "fragments": dict(frags), "scaffolds": dict(scafs)}
 
@@ -149,14 +137,14 @@ class ReferenceSet:
         distinct = Counter(canonical)
         act = moses_activations(list(distinct))
         mu, sigma = weighted_moments(act, np.fromiter(distinct.values(), dtype=np.float64))
-        _atomic_write(path, lambda p: np.savez(p, mu=mu, sigma=sigma, n=np.array(len(canonical))))
+        save_npz(path, mu=mu, sigma=sigma, n=np.array(len(canonical)))
         self._write_meta()
         return mu, sigma
 
     def _write_meta(self) -> None:
         meta = {"name": self.name, "key": self.key, "rdkit": _rdkit_version(), "stats_version": STATS_VERSION,
                 "n_smiles": len(self.smiles)}
-        _atomic_write(self.folder / "meta.json", lambda p: Path(p).write_text(json.dumps(meta, indent=1)))
+        atomic_write(self.folder / "meta.json", lambda p: Path(p).write_text(json.dumps(meta, indent=1)))
 
     @cached_property
     def size(self) -> int:
