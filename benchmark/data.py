@@ -95,7 +95,8 @@ class DataLocator:
         if actual != expected:
             raise ChecksumError(
                 f"corrupt data file {path}: {algorithm} {actual[:16]}… expected {expected[:16]}…; "
-                f"delete it and fetch it again from {spec.url or 'the official source'}"
+                + (f"replace it with {spec.hint}" if spec.hint and not spec.url
+                   else f"delete it and fetch it again from {spec.url or 'the official source'}")
             )
         self._verified[key] = True
 

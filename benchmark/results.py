@@ -61,6 +61,14 @@ def write_record(path: Path, record: dict, replace: bool = False) -> None:
     atomic_write_text(path, text + "\n")
 
 
+class NotARunRecord(ValueError):
+    """Valid JSON whose ``schema`` is not a run record's (``schema`` is what it says, if anything)."""
+
+    def __init__(self, message: str, schema):
+        super().__init__(message)
+        self.schema = schema
+
+
 def read_record(path: Path) -> dict:
     """Parse and validate one record; ValueError with the reason if it is not a ganbench record."""
     try:
@@ -69,7 +77,7 @@ def read_record(path: Path) -> dict:
         raise ValueError(f"corrupt JSON ({exc.__class__.__name__}: {exc})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise ValueError(f"not a {SCHEMA} record (schema: {found!r})")
+        raise NotARunRecord(f"not a {SCHEMA} record (schema: {found!r})", found)
     for key in ("run_id", "task", "objective", "seed", "config_hash", "status", "metrics"):
         if key not in data:
             raise ValueError(f"record lacks {key!r}")
@@ -99,22 +107,14 @@ def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
         try:
             rec = read_record(path)
         except ValueError as exc:
-            if _other_ganbench_file(path):  # e.g. `ganbench eval --out` kept beside the runs
+            schema = getattr(exc, "schema", None)
+            if isinstance(schema, str) and schema.startswith("ganbench."):  # e.g. `ganbench eval --out`
                 continue
             problems.append((path, str(exc)))
             continue
         rec["_path"] = str(path)
         records.append(rec)
     return LoadedRecords(records, problems)
-
-
-def _other_ganbench_file(path: Path) -> bool:
-    """A JSON file ganbench wrote that is not a run record (its schema says which): not a problem."""
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8")).get("schema", "")
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
-        return False
-    return isinstance(schema, str) and schema.startswith("ganbench.") and schema != SCHEMA
 
 
 def _inside_run_folder(root: Path, path: Path) -> bool:

@@ -61,9 +61,9 @@ def test_corrupt_bundled_subset_is_named_by_checksum(monkeypatch, tmp_path):
     from benchmark.chem import moses_data
     from benchmark.errors import ChecksumError
 
-    shutil.copytree(moses_data.SMALL_DIR, tmp_path / "small")
-    (tmp_path / "small" / "test.csv.gz").write_bytes(b"SMILES\nCCO\n")
-    monkeypatch.setattr(moses_data, "SMALL_DIR", tmp_path / "small")
+    shutil.copytree(moses_data.SMALL_DIR, tmp_path / "moses_small")
+    (tmp_path / "moses_small" / "test.csv.gz").write_bytes(b"SMILES\nCCO\n")
+    monkeypatch.setattr(moses_data, "SMALL_DIR", tmp_path / "moses_small")
     with pytest.raises(ChecksumError, match="test.csv.gz.*sha256"):
         moses_data.read_small_split("test")
 

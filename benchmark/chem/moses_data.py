@@ -45,18 +45,12 @@ SMALL_SHA256 = {
 
 
 def read_small_split(name: str) -> list[str]:
-    """A bundled molecule/moses-small split, checked against its pinned SHA-256."""
-    from ..data import sha256_of
-    from ..errors import ChecksumError
+    """A bundled molecule/moses-small split, found and checked like any data file."""
+    from ..data import DataLocator
 
-    path = SMALL_DIR / f"{name}.csv.gz"
-    if not path.is_file():
-        raise UserError(f"{path} is missing from the installed package: reinstall ganbench (pip install -e .)")
-    actual = sha256_of(path)
-    if actual != SMALL_SHA256[name]:
-        raise ChecksumError(f"corrupt bundled file {path}: sha256 {actual[:16]}… expected {SMALL_SHA256[name][:16]}…; "
-                            f"restore it with git checkout or reinstall ganbench")
-    return read_smiles_csv(path)
+    spec = DataFile(f"{SMALL_DIR.name}/{name}.csv.gz", SMALL_SHA256[name],
+                    hint="the copy that ships with ganbench: reinstall it (pip install -e .) or git checkout the file")
+    return read_smiles_csv(DataLocator(SMALL_DIR.parent).find(spec))
 
 
 def read_smiles_csv(path: str | Path) -> list[str]:
