@@ -93,6 +93,22 @@ def _csr(fps):
     return indptr, (np.concatenate(bits) if bits else np.zeros(0, np.uint16))
 
 
+def test_wasserstein_equals_scipy_with_and_without_weights():
+    from scipy.stats import wasserstein_distance
+
+    from benchmark.metrics.moses.family import wasserstein
+
+    rng = np.random.default_rng(0)
+    for n, m in ((1, 1), (5, 3), (1000, 777)):
+        u, v = rng.normal(size=n), rng.normal(1.0, 2.0, size=m)
+        v[: m // 2] = np.round(v[: m // 2], 1)  # ties
+        uw, vw = rng.integers(1, 5, n).astype(float), rng.integers(1, 5, m).astype(float)
+        assert wasserstein(u, v) == pytest.approx(wasserstein_distance(u, v), rel=1e-12, abs=1e-15)
+        assert wasserstein(u, v, vw, uw) == pytest.approx(wasserstein_distance(u, v, uw, vw), rel=1e-12, abs=1e-15)
+    assert wasserstein([0.0], [3.0]) == 3.0  # a point mass moved by 3
+    assert wasserstein([0.0, 1.0], [0.0, 1.0], [2.0, 2.0], [1.0, 1.0]) == 0.0  # weights are relative
+
+
 def test_tanimoto_kernels_match_rdkit_bulk_tanimoto():
     a, b = DRUGS[:5], DRUGS + MOSES_TEST * 300  # > one block of 512 references
     fa, fb = _fps(a), _fps(b)
@@ -137,12 +153,12 @@ SCREEN_SET = DRUGS + MOSES_GEN[:2] + ["CC=O", "ClCCCl", "CC(Br)(Br)Br", "c1ccccc
 def test_filter_screen_gives_the_same_matches_as_searching_every_pattern():
     hits = 0
     for s in SCREEN_SET:
-        h = Chem.AddHs(Chem.MolFromSmiles(s))
-        full = F.matching_patterns(h, screen=False, first=False)
-        assert F.matching_patterns(h, screen=True, first=False) == full, s
-        hits += len(full)
         mol = Chem.MolFromSmiles(s)
+        full = F.matching_patterns(mol, screen=False, first=False)
+        assert F.matching_patterns(mol, screen=True, first=False) == full, s
+        hits += len(full)
         assert F.passes_filters(mol) == F.passes_filters(mol, screen=False)
+        assert F.passes_filters(mol, parsed_from=s) == F.passes_filters(mol, screen=False)
     assert hits >= 10  # the set exercises real matches, not only misses
     assert len(F.filter_smarts()) == 22 + 480
 
@@ -212,3 +228,18 @@ def test_no_valid_samples_give_nan_not_a_crash():
     got = evaluate(FakeTask(test=DRUGS, train=DRUGS), ["", "xyz", "C1CC"])
     assert got["validity"] == 0.0
     assert all(math.isnan(got[k]) for k in ("filters", "intdiv", "snn_test", "logp_w1", "novelty"))
+
+
+def test_smiles_index_membership_with_repeats_and_through_its_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path))
+    train = ["CCO", "c1ccccc1", "CCO", "CCN", "c1ccccc1"]
+    built = SmilesIndex.build(train)
+    assert built.size == 5 and len(built.hashes) == 3 and np.all(np.diff(built.hashes.astype(np.float64)) > 0)
+    query = ["CCN", "CCC", "c1ccccc1", "", "CCO"]
+    assert built.contains(query).tolist() == [True, False, True, False, True]
+    loads = []
+    first = SmilesIndex.cached(tmp_path / "train.csv", "k" * 16, lambda: loads.append(1) or train)
+    again = SmilesIndex.cached(tmp_path / "train.csv", "k" * 16, lambda: loads.append(1) or train)
+    assert loads == [1]  # the second one came from the cache
+    assert first.contains(query).tolist() == again.contains(query).tolist() == built.contains(query).tolist()
+    assert SmilesIndex.build([]).contains(["C"]).tolist() == [False]

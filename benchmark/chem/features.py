@@ -100,12 +100,13 @@ def _moses_record(smiles: str, reference: bool = False, properties: bool = True)
     from . import properties as P
     from .filters import passes_filters
     from .molecules import get_mol, parse_canonical
+    from .substructure import pattern_fp
 
     if reference:  # MOSES' reference statistics use the molecules of the strings as given
         mol = get_mol(smiles)
         can = None if mol is None else Chem.MolToSmiles(mol)
     else:
-        can, mol = parse_canonical(smiles)
+        can, mol, source = parse_canonical(smiles, with_source=True)
     if mol is None:
         return None
     bits = np.flatnonzero(_morgan_generator(1024).GetFingerprintAsNumPy(mol)).astype(np.uint16)
@@ -119,10 +120,11 @@ def _moses_record(smiles: str, reference: bool = False, properties: bool = True)
         scaf_smiles = None
     if not properties:  # a reference split that only needs SNN/Frag/Scaf (MOSES' TestSF)
         return (can, bits, fragments, scaf_smiles, False, np.nan, np.nan, np.nan, np.nan)
-    lp, wt = P.logp(mol), P.weight(mol)
-    passes = False if reference else passes_filters(mol)  # filters are never asked of a reference
+    lp, wt, fp = P.logp(mol), P.weight(mol), pattern_fp(mol)  # fp: screens filters and QED alerts
+    # filters are never asked of a reference
+    passes = False if reference else passes_filters(mol, mol_fp=fp, parsed_from=source)
     return (can, bits, fragments, scaf_smiles, passes, lp, P.sa_score(mol),
-            P.qed(mol, logp_value=lp, weight_value=wt), wt)
+            P.qed(mol, logp_value=lp, weight_value=wt, mol_fp=fp), wt)
 
 
 @lru_cache(maxsize=4)

@@ -4,8 +4,10 @@
 * SA: Ertl & Schuffenhauer's synthetic accessibility score, computed by the ``sascorer`` module
   that RDKit ships in ``Contrib/SA_Score`` (with its own fragment-score table) — not a copy.
 * QED: RDKit's ``QED.qed`` with the properties RDKit's ``QED.properties`` defines, passed in
-  precomputed so that logP and weight (also metrics) are computed once and the heavy-atom copy
-  is skipped when there are no explicit hydrogens (tests compare with ``QED.qed`` itself).
+  precomputed so that logP and weight (also metrics) are computed once, the heavy-atom copy
+  is skipped when there are no explicit hydrogens, and the 116 structural alerts are screened
+  by pattern fingerprint (:mod:`.substructure`) before they are searched; the count is the same
+  (tests compare with ``QED.qed`` itself).
 * GuacaMol's nine physico-chemical descriptors (``guacamol.utils.chemistry``) by their RDKit
   descriptor names.
 """
@@ -50,15 +52,27 @@ def weight(mol) -> float:
     return float(Descriptors.MolWt(mol))
 
 
-def qed(mol, logp_value: float | None = None, weight_value: float | None = None) -> float:
-    """RDKit's QED (mean weights). ``logp_value``/``weight_value``: already computed on ``mol``."""
+@lru_cache(maxsize=1)
+def _qed_queries():
+    from rdkit import Chem
+    from rdkit.Chem import QED
+
+    from .substructure import ScreenedQueries
+
+    return ScreenedQueries(QED.StructuralAlerts), Chem.MolFromSmarts("[#1]")
+
+
+def qed(mol, logp_value: float | None = None, weight_value: float | None = None, mol_fp=None) -> float:
+    """RDKit's QED (mean weights). ``logp_value``/``weight_value``/``mol_fp`` (the pattern
+    fingerprint, :func:`.substructure.pattern_fp`): already computed on ``mol``."""
     from rdkit import Chem
     from rdkit.Chem import Crippen, MolSurf, QED
     from rdkit.Chem import rdMolDescriptors as rdmd
 
-    if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+    alerts, hydrogen = _qed_queries()
+    if mol.HasSubstructMatch(hydrogen):
         mol = Chem.RemoveHs(mol)  # QED.properties works on the heavy-atom graph
-        logp_value = weight_value = None  # values computed with explicit hydrogens do not carry over
+        logp_value = weight_value = mol_fp = None  # values computed with explicit hydrogens do not carry over
     props = QED.QEDproperties(
         MW=weight_value if weight_value is not None else rdmd._CalcMolWt(mol),
         ALOGP=logp_value if logp_value is not None else Crippen.MolLogP(mol),
@@ -67,7 +81,7 @@ def qed(mol, logp_value: float | None = None, weight_value: float | None = None)
         PSA=MolSurf.TPSA(mol),
         ROTB=rdmd.CalcNumRotatableBonds(mol, rdmd.NumRotatableBondsOptions.Strict),
         AROM=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings))),
-        ALERTS=sum(1 for alert in QED.StructuralAlerts if mol.HasSubstructMatch(alert)),
+        ALERTS=len(alerts.matches(mol, mol_fp)),
     )
     return float(QED.qed(mol, qedProperties=props))
 

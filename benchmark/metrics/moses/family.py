@@ -209,10 +209,27 @@ def weighted_counts(items_per_row, weights) -> Counter:
 
 
 def wasserstein(ref_values, gen_values, gen_weights=None, ref_weights=None) -> float:
-    """SciPy's Wasserstein-1 distance (MOSES' ``WassersteinMetric``); weights stand for repeated values."""
-    from scipy.stats import wasserstein_distance
+    """Wasserstein-1 distance of two weighted samples (MOSES' ``WassersteinMetric``, SciPy's definition).
 
-    return float(wasserstein_distance(ref_values, gen_values, u_weights=ref_weights, v_weights=gen_weights))
+    W1 = ∫ |U(x) − V(x)| dx over the two empirical CDFs, integrated exactly between consecutive
+    sample values; weights stand for repeated values. Written with NumPy rather than imported from
+    ``scipy.stats`` (whose import alone costs more than a second per evaluation); the tests compare
+    it with ``scipy.stats.wasserstein_distance``.
+    """
+    u, v = np.asarray(ref_values, dtype=np.float64), np.asarray(gen_values, dtype=np.float64)
+    uw = np.ones(len(u)) if ref_weights is None else np.asarray(ref_weights, dtype=np.float64)
+    vw = np.ones(len(v)) if gen_weights is None else np.asarray(gen_weights, dtype=np.float64)
+    if len(u) == 0 or len(v) == 0:
+        raise ValueError("Wasserstein distance of an empty sample")
+    u_order, v_order = np.argsort(u, kind="mergesort"), np.argsort(v, kind="mergesort")
+    points = np.sort(np.concatenate([u, v]), kind="mergesort")
+    widths = np.diff(points)
+
+    def cdf(values, weights, order):
+        cum = np.concatenate([[0.0], np.cumsum(weights[order])])
+        return cum[values[order].searchsorted(points[:-1], side="right")] / cum[-1]
+
+    return float(np.sum(np.abs(cdf(u, uw, u_order) - cdf(v, vw, v_order)) * widths))
 
 
 class MosesReference(_MolFamily):
