@@ -14,6 +14,7 @@ descriptors and 4096-bit ECFP4 fingerprints.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import sys
@@ -43,9 +44,16 @@ def parallel_map(fn: Callable[[list], list], items: Sequence, n_jobs: int | None
     if n_jobs == 1 or len(items) < PARALLEL_MIN:
         return [r for c in chunks for r in fn(c)]
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context(method),
-                             initializer=_worker_init) as pool:
-        return [r for part in pool.map(fn, chunks) for r in part]
+    # Forked workers inherit the parent's heap (reference sets can hold millions of objects); frozen
+    # objects are never traversed by the workers' garbage collector, so their pages stay shared
+    # instead of being touched, copied and scanned in every worker.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context(method),
+                                 initializer=_worker_init) as pool:
+            return [r for part in pool.map(fn, chunks) for r in part]
+    finally:
+        gc.unfreeze()
 
 
 def _worker_init() -> None:
