@@ -39,6 +39,8 @@ def filter_smarts() -> list[str]:
 
 @dataclass
 class _FilterQueries:
+    """The compiled filter searches: the exact hydrogen-free ones and the guarded rest."""
+
     original: list  # every SMARTS as written (MOSES' search, against AddHs(mol))
     exact: ScreenedQueries  # hydrogen-free forms, searched on mol itself
     exact_index: list[int]  # -> index into ``original``
