@@ -31,6 +31,18 @@ def atomic_write(path: Path, write: Callable[[str], None], mode: int | None = 0o
             os.unlink(tmp)
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """``text`` (UTF-8) written atomically and flushed to disk before the rename."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+
+    atomic_write(path, write)
+
+
 def save_npz(path: Path, **arrays) -> None:
     """``np.savez`` atomically (it appends .npz to a name without it: the temporary file keeps it)."""
     import numpy as np

@@ -7,8 +7,8 @@ reference statistics are cached first, so the timed part is what a user pays per
 For each metric group it prints our wall time, the reference computation's time on the same
 molecules, the ratio, and both values; then the total of every metric except FCD (the feature
 table, MosesBasic with novelty against the cached index of the 1.6M training SMILES, and
-MosesReference); then GuacaMol's KL score on its own 10,000-sample protocol, timed apart. MOSES itself no longer imports (rdkit.six, pandas,
-NumPy 2), so the reference side times what MOSES' code does, with the same libraries:
+MosesReference); then GuacaMol's KL score on its own 10,000-sample protocol, timed apart.
+MOSES itself no longer imports (rdkit.six, pandas, NumPy 2), so the reference side times what MOSES' code does, with the same libraries:
 
 * per-molecule work: MOSES' functions one molecule at a time in one process (get_mol, canonical
   SMILES, Morgan fingerprint, BRICS fragments, scaffold, ``mol_passes_filters`` over all 502
@@ -46,8 +46,6 @@ def _train_index():
 def _guacamol_kl(gen, threads):
     """GuacaMol's KL-divergence score on its own protocol (the first 10,000 distinct samples against
     its cached 10k training subset): not part of the MOSES total, whose sample convention differs."""
-    import numpy as np
-
     from benchmark.chem.moses_data import TRAIN, read_smiles_csv
     from benchmark.data import DataLocator
     from benchmark.metrics.moses import guacamol as G

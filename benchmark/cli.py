@@ -225,7 +225,7 @@ def cmd_eval(args) -> int:
     text = json.dumps(out, indent=2)
     print(text)
     if args.out:
-        from .results import atomic_write_text
+        from .atomic import atomic_write_text
 
         atomic_write_text(Path(args.out), text + "\n")
     return 0
@@ -233,7 +233,8 @@ def cmd_eval(args) -> int:
 
 def cmd_report(args) -> int:
     from .report import build_tables, to_csv, to_json
-    from .results import atomic_write_text, load_records
+    from .atomic import atomic_write_text
+    from .results import load_records
 
     results = Path(args.results)
     if not results.is_dir():

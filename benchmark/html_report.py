@@ -346,7 +346,7 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
 
 def write_html_report(records: list[dict], out_dir: str | Path, command: str = "", source: str = "",
                       problems: Iterable = (), test: str = "welch", title: str = "ganbench leaderboard") -> Path:
-    from .results import atomic_write_text
+    from .atomic import atomic_write_text
 
     lb = build_leaderboard(records, test)
     path = Path(out_dir) / "index.html"

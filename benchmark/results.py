@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
-from .atomic import atomic_write
+from .atomic import atomic_write_text
 
 SCHEMA = "ganbench.run/1"
 STATUSES = ("ok", "diverged", "failed")
@@ -42,16 +41,6 @@ def _sanitize(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_sanitize(v) for v in obj]
     return obj
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-
-    atomic_write(path, write)
 
 
 def write_record(path: Path, record: dict, replace: bool = False) -> None:

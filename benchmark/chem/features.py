@@ -111,10 +111,10 @@ def _moses_record(smiles: str, reference: bool = False, properties: bool = True)
     from .substructure import pattern_fp
 
     if reference:  # MOSES' reference statistics use the molecules of the strings as given
-        mol = get_mol(smiles)
+        mol, source = get_mol(smiles), smiles
         can = None if mol is None else Chem.MolToSmiles(mol)
     else:
-        can, mol, source = parse_canonical(smiles, with_source=True)
+        can, mol, source = parse_canonical(smiles)
     if mol is None:
         return None
     bits = np.flatnonzero(_morgan_generator(1024).GetFingerprintAsNumPy(mol)).astype(np.uint16)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .substructure import ScreenedQueries, check_fp_layout, hydrogen_free_query, necessary_smarts, pattern_fp
+from .substructure import ScreenedQueries, hydrogen_free_query, necessary_smarts, pattern_fp
 
 DATA = Path(__file__).parent / "data"
 ALLOWED_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
@@ -67,7 +67,6 @@ def _queries() -> _FilterQueries:
             part = necessary_smarts(s)
             guards.append(Chem.MolFromSmarts(part) if part is not None else Chem.MolFromSmarts("*"))
             guarded_index.append(i)
-    check_fp_layout()
     return _FilterQueries(original, ScreenedQueries(exact), exact_index, ScreenedQueries(guards), guarded_index)
 
 

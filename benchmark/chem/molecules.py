@@ -46,22 +46,22 @@ def canonical_smiles(smiles: str) -> str | None:
     return None if mol is None else Chem.MolToSmiles(mol)
 
 
-def parse_canonical(smiles: str, with_source: bool = False):
-    """(canonical SMILES, molecule parsed from it) or (None, None) when ``smiles`` is invalid.
+def parse_canonical(smiles: str):
+    """(canonical SMILES, molecule parsed from it, the string it was parsed from), or (None, None,
+    None) when ``smiles`` is invalid.
 
     If the canonical SMILES does not parse back (an RDKit round-trip failure, very rare) the
     molecule of the original string is kept so the sample still counts as valid, as in MOSES.
-    ``with_source``: also return the string the molecule was parsed from (a third item).
     """
     from rdkit import Chem
 
     mol = get_mol(smiles)
     if mol is None:
-        return (None, None, None) if with_source else (None, None)
+        return None, None, None
     can = Chem.MolToSmiles(mol)
     source = smiles
     if can != smiles:
         again = get_mol(can)
         if again is not None:
             mol, source = again, can
-    return (can, mol, source) if with_source else (can, mol)
+    return can, mol, source

@@ -96,7 +96,6 @@ class SmilesIndex:
         from ..atomic import save_npz
 
         index = cls.build(load())
-        file.parent.mkdir(parents=True, exist_ok=True)
         save_npz(file, hashes=index.hashes, size=np.array(index.size))
         return index
 

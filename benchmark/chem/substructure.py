@@ -41,6 +41,8 @@ _SAME_ON_HEAVY_ATOMS = frozenset({
 })
 # bond queries a bond to a hydrogen (single, acyclic) can never satisfy
 _NEVER_TO_HYDROGEN = ("BondOrder 2 = val", "BondOrder 3 = val", "BondOrder 12 = val", "BondInRing 1 = val")
+# how RDKit describes a plain [#1] / [H] query atom
+_PLAIN_HYDROGEN = ("AtomAtomicNum 1 = val", "AtomType 1 = val")
 # the ways a bond to a query hydrogen may be written for MergeQueryHs to absorb it
 _SINGLE_OK = ("BondOrder 1 = val", "SingleOrAromaticBond 1 = val", "BondNull")
 
@@ -57,6 +59,7 @@ class ScreenedQueries:
     """Query molecules with their pattern fingerprints, searched only where the screen allows."""
 
     def __init__(self, queries: Sequence):
+        check_fp_layout()
         self.queries = list(queries)
         self.fps = np.stack([pattern_fp(q) for q in self.queries]) if self.queries else np.zeros((0, FP_SIZE // 64),
                                                                                                 np.uint64)
@@ -77,6 +80,7 @@ class ScreenedQueries:
         return hits
 
 
+@lru_cache(maxsize=1)
 def check_fp_layout() -> None:
     """BitVectToBinaryText must be the raw little-endian bits (it is for ExplicitBitVect)."""
     from rdkit import Chem, DataStructs
@@ -158,9 +162,9 @@ def _hydrogens_absorbable(query) -> bool:
     """Every query hydrogen is a plain ``[#1]`` on one single (or any) bond: MergeQueryHs may fold it."""
     for atom in query.GetAtoms():
         description = atom.DescribeQuery().strip()
-        if "AtomAtomicNum 1 = val" not in description and "AtomType 1 = val" not in description:
+        if not any(h in description for h in _PLAIN_HYDROGEN):
             continue
-        if description not in ("AtomAtomicNum 1 = val", "AtomType 1 = val") or atom.GetDegree() != 1:
+        if description not in _PLAIN_HYDROGEN or atom.GetDegree() != 1:
             return False
         bond = atom.GetBonds()[0]
         if bond.DescribeQuery().strip() not in _SINGLE_OK or bond.GetOtherAtom(atom).GetAtomicNum() == 1:
@@ -189,7 +193,7 @@ def hydrogen_free_smarts(smarts: str, anchored: bool = False) -> str | None:
     query = Chem.MolFromSmarts("".join(pieces))
     if query is None or query.GetNumAtoms() == 0 or not _hydrogens_absorbable(query):
         return None
-    if anchored and "AtomAtomicNum 1 = val" in query.GetAtomWithIdx(0).DescribeQuery():
+    if anchored and any(h in query.GetAtomWithIdx(0).DescribeQuery() for h in _PLAIN_HYDROGEN):
         return None
     merged = Chem.MergeQueryHs(query)
     for atom in merged.GetAtoms():
@@ -234,8 +238,7 @@ def necessary_smarts(smarts: str) -> str | None:
     query = Chem.MolFromSmarts(smarts)
     if query is None:
         return None
-    is_h = {a.GetIdx() for a in query.GetAtoms() if a.DescribeQuery().strip() in ("AtomAtomicNum 1 = val",
-                                                                                  "AtomType 1 = val")}
+    is_h = {a.GetIdx() for a in query.GetAtoms() if a.DescribeQuery().strip() in _PLAIN_HYDROGEN}
     drop = {a.GetIdx() for a in query.GetAtoms() if a.GetIdx() not in is_h and not _atom_is_safe(a)}
     drop |= {h for h in is_h if all(n.GetIdx() in drop for n in query.GetAtomWithIdx(h).GetNeighbors())}
     if len(drop) >= query.GetNumAtoms() - len(is_h):

@@ -95,9 +95,8 @@ class DomainClassifier:
 
     @classmethod
     def for_task(cls, task, seed: int = SEED) -> "DomainClassifier":
-        from ..atomic import atomic_write
+        from ..atomic import atomic_write, atomic_write_text
         from ..data import cache_root
-        from ..results import atomic_write_text
 
         if not hasattr(task, "classifier_data"):
             raise UserError(f"task {task.spec.name} has no domain classifier: use --extractor inception-v3")

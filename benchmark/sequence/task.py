@@ -99,7 +99,7 @@ class SequenceTask(Task):
         """samples.txt (1,000 samples, one a line) and quality_diversity.json (temperature sweep)."""
         import json
 
-        from ..results import atomic_write_text
+        from ..atomic import atomic_write_text
         from .quality_diversity import temperature_sweep
 
         run_dir = Path(run_dir)

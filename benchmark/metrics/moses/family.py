@@ -221,15 +221,14 @@ def wasserstein(ref_values, gen_values, gen_weights=None, ref_weights=None) -> f
     vw = np.ones(len(v)) if gen_weights is None else np.asarray(gen_weights, dtype=np.float64)
     if len(u) == 0 or len(v) == 0:
         raise ValueError("Wasserstein distance of an empty sample")
-    u_order, v_order = np.argsort(u, kind="mergesort"), np.argsort(v, kind="mergesort")
     points = np.sort(np.concatenate([u, v]), kind="mergesort")
-    widths = np.diff(points)
 
-    def cdf(values, weights, order):
+    def cdf(values, weights):
+        order = np.argsort(values, kind="mergesort")
         cum = np.concatenate([[0.0], np.cumsum(weights[order])])
         return cum[values[order].searchsorted(points[:-1], side="right")] / cum[-1]
 
-    return float(np.sum(np.abs(cdf(u, uw, u_order) - cdf(v, vw, v_order)) * widths))
+    return float(np.sum(np.abs(cdf(u, uw) - cdf(v, vw)) * np.diff(points)))
 
 
 class MosesReference(_MolFamily):

@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ...data import cache_root
-from ...atomic import atomic_write, save_npz
+from ...atomic import atomic_write_text, save_npz
 
 STATS_VERSION = "1"
 
@@ -42,8 +42,6 @@ def _rdkit_version() -> str:
     import rdkit
 
     return rdkit.__version__
-
-
 
 
 class ReferenceSet:
@@ -103,8 +101,8 @@ class ReferenceSet:
                   "sa": table.sa, "qed": table.qed, "weight": table.weight,
                   "n_valid": np.array(table.n_valid), "n": np.array(table.n_samples)}
         save_npz(fpath, **arrays)
-        atomic_write(folder / "fragments.json", lambda p: Path(p).write_text(json.dumps(frags)))
-        atomic_write(folder / "scaffolds.json", lambda p: Path(p).write_text(json.dumps(scafs)))
+        atomic_write_text(folder / "fragments.json", json.dumps(frags))
+        atomic_write_text(folder / "scaffolds.json", json.dumps(scafs))
         self._write_meta()
         return {**arrays, "fragments": dict(frags), "scaffolds": dict(scafs)}
 
@@ -144,7 +142,7 @@ class ReferenceSet:
     def _write_meta(self) -> None:
         meta = {"name": self.name, "key": self.key, "rdkit": _rdkit_version(), "stats_version": STATS_VERSION,
                 "n_smiles": len(self.smiles)}
-        atomic_write(self.folder / "meta.json", lambda p: Path(p).write_text(json.dumps(meta, indent=1)))
+        atomic_write_text(self.folder / "meta.json", json.dumps(meta, indent=1))
 
     @cached_property
     def size(self) -> int:
