@@ -13,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .errors import DataNotFoundError, UserError
+from ganbench.core.errors import DataNotFoundError, UserError
 
 DEFAULT_RESULTS = "results/runs"
 
@@ -91,10 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_list(args) -> int:
-    from .metrics import METRICS
-    from .objectives import OBJECTIVES
-    from .suites import SUITES
-    from tasks import TASKS
+    from ganbench.metrics import METRICS
+    from ganbench.objectives import OBJECTIVES
+    from ganbench.run.suites import SUITES
+    from ganbench.tasks import TASKS
 
     if args.json:
         print(json.dumps({
@@ -127,9 +127,9 @@ def cmd_list(args) -> int:
 
 def _plan(args) -> list[tuple[str, str, int, str | None]]:
     """(task, objective, seed, budget) for every run the command asks for; validates names first."""
-    from .objectives import OBJECTIVES
-    from .suites import get_suite
-    from tasks import TASKS
+    from ganbench.objectives import OBJECTIVES
+    from ganbench.run.suites import get_suite
+    from ganbench.tasks import TASKS
 
     plan = []
     if args.suite:
@@ -154,10 +154,10 @@ def _plan(args) -> list[tuple[str, str, int, str | None]]:
 
 
 def cmd_run(args) -> int:
-    from .config import parse_overrides
-    from .report import build_tables, to_markdown
-    from .results import load_records
-    from .runner import RunRequest, execute, prepare
+    from ganbench.core.config import parse_overrides
+    from ganbench.reporting.tables import build_tables, to_markdown
+    from ganbench.core.records import load_records
+    from ganbench.run.runner import RunRequest, execute, prepare
 
     overrides = parse_overrides(args.overrides)
     plan = _plan(args)
@@ -201,7 +201,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import execute_sweep
+    from ganbench.run.sweep import execute_sweep
 
     return execute_sweep(args.file, executor=args.executor, workers=args.workers, threads=args.threads,
                          address=args.address, results=args.results, data_dir=args.data_dir, dry_run=args.dry_run,
@@ -209,8 +209,8 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluator import evaluate_samples
-    from .runner import load_task
+    from ganbench.run.evaluator import evaluate_samples
+    from ganbench.run.runner import load_task
 
     task = load_task(args.task, args.data_dir)
     names = _csv(args.metrics) if args.metrics else list(task.spec.metrics)
@@ -225,16 +225,16 @@ def cmd_eval(args) -> int:
     text = json.dumps(out, indent=2)
     print(text)
     if args.out:
-        from .atomic import atomic_write_text
+        from ganbench.core.atomic import atomic_write_text
 
         atomic_write_text(Path(args.out), text + "\n")
     return 0
 
 
 def cmd_report(args) -> int:
-    from .report import build_tables, to_csv, to_json
-    from .atomic import atomic_write_text
-    from .results import load_records
+    from ganbench.reporting.tables import build_tables, to_csv, to_json
+    from ganbench.core.atomic import atomic_write_text
+    from ganbench.core.records import load_records
 
     results = Path(args.results)
     if not results.is_dir():
@@ -250,7 +250,7 @@ def cmd_report(args) -> int:
     tables = build_tables(recs)
     command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if args.format == "html":
-        from .html_report import write_html_report
+        from ganbench.reporting.html import write_html_report
 
         if not args.out:
             raise UserError("--format html needs --out DIR (the folder that gets index.html)")
@@ -264,7 +264,7 @@ def cmd_report(args) -> int:
         print(f"wrote {path}", file=sys.stderr)
         return 0
     if args.format == "md":
-        from .leaderboard import leaderboard_markdown
+        from ganbench.reporting.leaderboard import leaderboard_markdown
 
         text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test)
     elif args.format == "csv":

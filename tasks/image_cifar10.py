@@ -13,10 +13,10 @@ import tarfile
 
 import numpy as np
 
-from benchmark.data import DataFile
-from benchmark.task import TaskSpec
+from ganbench.core.data import DataFile
+from ganbench.core.task import TaskSpec
 
-from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask
+from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask
 
 ARCHIVE = DataFile("cifar10/cifar-10-binary.tar.gz", None, "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
                    md5="c32a1d4ab5d03f1284b67883e8d87530")

@@ -6,9 +6,9 @@ train / 500 test. The quick suite's image task: small nets, trains in well under
 
 import numpy as np
 
-from benchmark.task import TaskSpec
+from ganbench.core.task import TaskSpec
 
-from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask
+from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask
 
 
 class Digits(ImageTask):

@@ -4,10 +4,10 @@ Files come from the data folder (``--data-dir`` / ``GANBENCH_DATA``: ``fashion-m
 cache, or the official Zalando URLs, checked by SHA-256.
 """
 
-from benchmark.data import DataFile
-from benchmark.task import TaskSpec
+from ganbench.core.data import DataFile
+from ganbench.core.task import TaskSpec
 
-from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
+from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
 
 _URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FILES = {

@@ -6,10 +6,10 @@ network allows. Offline without the files: the error names the folder and URL to
 Each file is pinned by the MD5 that torchvision's ``MNIST.resources`` publishes (no official SHA-256).
 """
 
-from benchmark.data import DataFile
-from benchmark.task import TaskSpec
+from ganbench.core.data import DataFile
+from ganbench.core.task import TaskSpec
 
-from .image_common import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
+from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
 
 _URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 FILES = {k: DataFile(f"mnist/{f}", None, _URL + f, md5=md5) for k, (f, md5) in {

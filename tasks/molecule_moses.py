@@ -21,13 +21,13 @@ from functools import partial
 
 import numpy as np
 
-from benchmark.chem.moses_data import TEST, TEST_SF, TRAIN, SmilesIndex, read_small_split, read_smiles_csv
-from benchmark.chem.task import SmilesTask
-from benchmark.metrics.moses.family import MoleculeReferences
-from benchmark.metrics.moses.guacamol import GuacamolReference
-from benchmark.metrics.moses.refstats import ReferenceSet
-from benchmark.sequence.task import SEQUENCE_DEFAULTS
-from benchmark.task import TaskSpec
+from ganbench.domains.molecule.moses_data import TEST, TEST_SF, TRAIN, SmilesIndex, read_small_split, read_smiles_csv
+from ganbench.domains.molecule.task import SmilesTask
+from ganbench.domains.molecule.metrics import MoleculeReferences
+from ganbench.domains.molecule.guacamol import GuacamolReference
+from ganbench.domains.molecule.refstats import ReferenceSet
+from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS
+from ganbench.core.task import TaskSpec
 
 METRICS = ("validity", "unique_1k", "unique_10k", "fcd_test", "fcd_testsf", "snn_test", "snn_testsf",
            "frag_test", "frag_testsf", "scaf_test", "scaf_testsf", "intdiv", "intdiv2", "filters", "novelty",
@@ -81,7 +81,7 @@ class Moses(SmilesTask):
         return read_smiles_csv(self.path(TRAIN))
 
     def reference_samples(self, n: int | None = None):
-        from benchmark.metrics.moses.family import SmilesSamples
+        from ganbench.domains.molecule.metrics import SmilesSamples
 
         smiles = read_smiles_csv(self.path(TEST))
         return SmilesSamples(smiles[:n] if n else smiles, source="test split")
@@ -108,7 +108,7 @@ class MosesSmall(Moses):
         main_metric="fcd_test",
         eval_samples=2_000,
         data_source=SOURCE + "; fixed random subsets (numpy default_rng(2020)): 50,000 train, 10,000 of each test split, "
-                             "bundled with ganbench (benchmark/chem/data/moses_small, SHA-256 pinned): no download",
+                             "bundled with ganbench (benchmark/domains/molecule/data/moses_small, SHA-256 pinned): no download",
         protocol="MOSES metric definitions at small scale (not comparable with MOSES' published numbers): "
                  "2,000 samples vs 10,000-molecule Test/TestSF subsets, novelty vs the 50,000 training molecules, "
                  "GuacaMol scores vs 10,000 of them",
@@ -136,7 +136,7 @@ class MosesSmall(Moses):
                 "test_scaffolds": _subset(read_smiles_csv(locator.find(TEST_SF)), cls.n_reference, cls.seed + 1)}
 
     def reference_samples(self, n: int | None = None):
-        from benchmark.metrics.moses.family import SmilesSamples
+        from ganbench.domains.molecule.metrics import SmilesSamples
 
         smiles = self._split(TEST)
         return SmilesSamples(smiles[:n] if n else smiles, source="test split subset")

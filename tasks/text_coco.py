@@ -8,10 +8,10 @@ scores a sentence against itself, and BLEU uses all 10,000 generated sentences, 
 Real captions score BLEU-2..5 of .740/.520/.337/.218 against the test split (train as a model).
 """
 
-from benchmark.data import DataFile
-from benchmark.sequence.task import SEQUENCE_DEFAULTS
-from benchmark.task import TaskSpec
-from benchmark.text.corpus import FileCorpus
+from ganbench.core.data import DataFile
+from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS
+from ganbench.core.task import TaskSpec
+from ganbench.domains.text.corpus import FileCorpus
 
 _TEXYGEN = "https://raw.githubusercontent.com/geek-ai/Texygen/master/data/"
 

@@ -8,10 +8,10 @@ text/coco; the files' checksums are stored with every metric, since the task can
 
 import os
 
-from benchmark.errors import DataNotFoundError, UserError
-from benchmark.sequence.task import SEQUENCE_DEFAULTS
-from benchmark.task import TaskSpec
-from benchmark.text.corpus import TextCorpusTask, configured_files
+from ganbench.core.errors import DataNotFoundError, UserError
+from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS
+from ganbench.core.task import TaskSpec
+from ganbench.domains.text.corpus import TextCorpusTask, configured_files
 
 
 class Corpus(TextCorpusTask):

@@ -7,10 +7,10 @@ hidden 32, start token 0, sequences of 20 tokens. 10,000 oracle samples are the 
 of the test set. Floor: the oracle's entropy rate, about 5.75 nats per token.
 """
 
-from benchmark.sequence.task import SEQUENCE_DEFAULTS
-from benchmark.task import TaskSpec
-from benchmark.text.oracle import ORACLE_FILE, load_oracle
-from benchmark.text.oracle_task import OracleTask
+from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS
+from ganbench.core.task import TaskSpec
+from ganbench.domains.text.oracle import ORACLE_FILE, load_oracle
+from ganbench.domains.text.oracle_task import OracleTask
 
 
 class OracleL20(OracleTask):

@@ -5,10 +5,10 @@ its length-40 oracle) with vocabulary 200, embedding and hidden 16, sequences of
 2,000 training and 2,000 fresh test samples. Same metrics as text/oracle-l20.
 """
 
-from benchmark.sequence.task import SEQUENCE_DEFAULTS
-from benchmark.task import TaskSpec
-from benchmark.text.oracle import random_oracle
-from benchmark.text.oracle_task import OracleTask
+from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS
+from ganbench.core.task import TaskSpec
+from ganbench.domains.text.oracle import random_oracle
+from ganbench.domains.text.oracle_task import OracleTask
 
 
 class OracleTiny(OracleTask):

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from benchmark.task import TaskSpec
+from ganbench.core.task import TaskSpec
 
-from .toy_mixture import MIXTURE_DEFAULTS, MIXTURE_SMOKE, GaussianMixtureTask
+from ganbench.domains.toy.task import MIXTURE_DEFAULTS, MIXTURE_SMOKE, GaussianMixtureTask
 
 
 class Grid25(GaussianMixtureTask):

@@ -6,9 +6,9 @@ last mode on the same point and leaves 7 modes.
 
 import numpy as np
 
-from benchmark.task import TaskSpec
+from ganbench.core.task import TaskSpec
 
-from .toy_mixture import MIXTURE_DEFAULTS, MIXTURE_SMOKE, GaussianMixtureTask
+from ganbench.domains.toy.task import MIXTURE_DEFAULTS, MIXTURE_SMOKE, GaussianMixtureTask
 
 
 class Ring8(GaussianMixtureTask):

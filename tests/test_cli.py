@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from benchmark.cli import main
-from tasks import TASKS
+from ganbench.cli import main
+from ganbench.tasks import TASKS
 
 SMALL = ["--set", "g_hidden=16", "--set", "g_layers=1", "--set", "d_hidden=16", "--set", "d_layers=1"]
 

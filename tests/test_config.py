@@ -1,9 +1,9 @@
 import pytest
 
-from benchmark.config import config_hash, parse_overrides, resolve
-from benchmark.errors import UserError
-from benchmark.objectives import build_objective
-from tasks import TASKS
+from ganbench.core.config import config_hash, parse_overrides, resolve
+from ganbench.core.errors import UserError
+from ganbench.objectives import build_objective
+from ganbench.tasks import TASKS
 
 SPEC = TASKS.get("toy/ring8").spec
 

@@ -5,8 +5,8 @@ import urllib.request
 
 import pytest
 
-from benchmark.data import DataFile, DataLocator
-from benchmark.errors import ChecksumError, DataNotFoundError, UserError
+from ganbench.core.data import DataFile, DataLocator
+from ganbench.core.errors import ChecksumError, DataNotFoundError, UserError
 
 # RFC 1321 / FIPS 180-2 test vectors for "abc": independent of hashlib.
 ABC_MD5 = "900150983cd24fb0d6963f7d28e17f72"
@@ -89,8 +89,8 @@ def test_download_is_verified_before_it_lands_in_the_cache(roots, monkeypatch):
 
 
 def test_mnist_and_cifar_files_are_pinned():
-    from tasks.image_cifar10 import ARCHIVE
-    from tasks.image_mnist import FILES
+    from ganbench.tasks.image_cifar10 import ARCHIVE
+    from ganbench.tasks.image_mnist import FILES
 
     for spec in [*FILES.values(), ARCHIVE]:
         assert spec.checksum is not None and spec.url and len(spec.checksum[1]) in (32, 64)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.cli import main
-from benchmark.html_report import write_html_report
-from benchmark.leaderboard import build_leaderboard, leaderboard_markdown
-from benchmark.results import load_records, write_record
-from benchmark.stats import p_value
+from ganbench.cli import main
+from ganbench.reporting.html import write_html_report
+from ganbench.reporting.leaderboard import build_leaderboard, leaderboard_markdown
+from ganbench.core.records import load_records, write_record
+from ganbench.reporting.stats import p_value
 
 EVIL = "<script>alert(1)</script>"
 

@@ -6,8 +6,8 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmark.metrics import frechet_distance as public_fd
-from benchmark.metrics.frechet import frechet_distance, gaussian_stats
+from ganbench.metrics import frechet_distance as public_fd
+from ganbench.metrics.frechet import frechet_distance, gaussian_stats
 
 
 def sqrtm_reference(mu1, s1, mu2, s2):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.metrics.image import (
+from ganbench.domains.image.metrics import (
     density_coverage,
     inception_score,
     kernel_inception_distance,
@@ -99,7 +99,7 @@ def test_realistic_identical_sets_score_well():
 
 
 def test_fused_prdc_equals_the_separate_definitions():
-    from benchmark.metrics.image import _as_f64, _kth_nn_radius, prdc
+    from ganbench.domains.image.metrics import _as_f64, _kth_nn_radius, prdc
 
     fake, real = _feats(12, 300, 6, 0.3), _feats(13, 280, 6)
     pr, dc = precision_recall(fake, real, k=3), density_coverage(fake, real, k=5)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.errors import DataNotFoundError, UserError
-from benchmark.evaluator import evaluate_samples
-from benchmark.features import FEATURES, build_extractor
-from benchmark.images import grid, load_images
-from benchmark.nets.dcgan import DCGANDiscriminator, DCGANGenerator
-from tasks import TASKS
+from ganbench.core.errors import DataNotFoundError, UserError
+from ganbench.run.evaluator import evaluate_samples
+from ganbench.domains.image.features import FEATURES, build_extractor
+from ganbench.domains.image.io import grid, load_images
+from ganbench.domains.image.nets import DCGANDiscriminator, DCGANGenerator
+from ganbench.tasks import TASKS
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_classifier_metrics_separate_real_from_noise(digits):
 
 
 def test_reference_stats_and_classifier_are_cached(digits):
-    from benchmark.data import cache_root
+    from ganbench.core.data import cache_root
 
     evaluate_samples(digits, digits.reference_samples(100), ["fid"])
     ck = cache_root() / "classifiers" / "image_digits-1-0.pt"
@@ -114,7 +114,7 @@ def test_registered_extractors():
 
 def test_inception_is_torch_fidelity_architecture_with_random_weights():
     pytest.importorskip("torch_fidelity")
-    from benchmark.features.inception import InceptionV3
+    from ganbench.domains.image.features.inception import InceptionV3
 
     ex = InceptionV3(random_weights=True)
     imgs = np.random.default_rng(0).integers(0, 256, (2, 16, 16, 1), dtype=np.uint8)
@@ -130,7 +130,7 @@ def test_inception_is_torch_fidelity_architecture_with_random_weights():
 
 def test_inception_without_weights_is_a_clear_error(monkeypatch, tmp_path):
     pytest.importorskip("torch_fidelity")
-    from benchmark.features.inception import InceptionV3
+    from ganbench.domains.image.features.inception import InceptionV3
 
     monkeypatch.setenv("GANBENCH_INCEPTION_WEIGHTS", str(tmp_path / "missing.pth"))
     with pytest.raises(DataNotFoundError, match="GANBENCH_INCEPTION_WEIGHTS"):
@@ -156,9 +156,9 @@ def test_mnist_reads_idx_files_from_the_data_dir(tmp_path, monkeypatch):
     _write_idx(root / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 5))
     import dataclasses
 
-    import tasks.image_mnist as mod
-    from benchmark.data import digest_of
-    from benchmark.errors import ChecksumError
+    import ganbench.tasks.image_mnist as mod
+    from ganbench.core.data import digest_of
+    from ganbench.core.errors import ChecksumError
 
     with pytest.raises(ChecksumError, match="md5"):  # the real files are pinned: these fakes are refused
         TASKS.get("image/mnist")(data_dir=tmp_path).reference_samples()
@@ -185,9 +185,9 @@ def test_cifar10_reads_the_binary_archive(tmp_path, monkeypatch):
             tar.addfile(info, io.BytesIO(blob))
     import dataclasses
 
-    import tasks.image_cifar10 as mod
-    from benchmark.data import digest_of
-    from benchmark.errors import ChecksumError
+    import ganbench.tasks.image_cifar10 as mod
+    from ganbench.core.data import digest_of
+    from ganbench.core.errors import ChecksumError
 
     with pytest.raises(ChecksumError, match="md5"):  # the real archive is pinned: this fake is refused
         TASKS.get("image/cifar10")(data_dir=tmp_path).train_samples()

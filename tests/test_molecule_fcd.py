@@ -7,8 +7,8 @@ import pytest
 fcd = pytest.importorskip("fcd")
 pytest.importorskip("rdkit")
 
-from benchmark.metrics.moses import chemnet as C  # noqa: E402
-from benchmark.metrics.frechet import frechet_distance  # noqa: E402
+from ganbench.domains.molecule import chemnet as C  # noqa: E402
+from ganbench.metrics.frechet import frechet_distance  # noqa: E402
 
 SMILES = ["CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
           "COc1ccc2[nH]cc(CCNC(C)=O)c2c1", "O=C(O)c1ccccc1O", "c1ccc2c(c1)ccc1ccccc12", "CCN(CC)CCNC(=O)c1ccc(N)cc1",

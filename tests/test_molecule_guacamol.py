@@ -14,9 +14,9 @@ pytest.importorskip("numba")
 
 from scipy.stats import entropy  # noqa: E402
 
-from benchmark.chem.properties import GUACAMOL_DESCRIPTORS  # noqa: E402
-from benchmark.metrics.moses import guacamol as G  # noqa: E402
-from benchmark.metrics.moses.family import MoleculeReferences, SmilesSamples  # noqa: E402
+from ganbench.domains.molecule.properties import GUACAMOL_DESCRIPTORS  # noqa: E402
+from ganbench.domains.molecule import guacamol as G  # noqa: E402
+from ganbench.domains.molecule.metrics import MoleculeReferences, SmilesSamples  # noqa: E402
 
 MOLS = ["CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
         "COc1ccc2[nH]cc(CCNC(C)=O)c2c1", "O=C(O)c1ccccc1O", "c1ccc2c(c1)ccc1ccccc12", "CCN(CC)CCNC(=O)c1ccc(N)cc1",

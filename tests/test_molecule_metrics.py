@@ -17,15 +17,15 @@ pytest.importorskip("numba")
 from rdkit import Chem, DataStructs  # noqa: E402
 from rdkit.Chem import AllChem, QED  # noqa: E402
 
-from benchmark.chem import filters as F  # noqa: E402
-from benchmark.chem import properties as P  # noqa: E402
-from benchmark.chem.features import moses_table  # noqa: E402
-from benchmark.chem.molecules import quiet_rdkit  # noqa: E402
-from benchmark.chem.moses_data import SmilesIndex  # noqa: E402
-from benchmark.metrics.moses.family import (MoleculeReferences, MosesBasic, MosesFCD, MosesReference,  # noqa: E402
+from ganbench.domains.molecule import filters as F  # noqa: E402
+from ganbench.domains.molecule import properties as P  # noqa: E402
+from ganbench.domains.molecule.features import moses_table  # noqa: E402
+from ganbench.domains.molecule.molecules import quiet_rdkit  # noqa: E402
+from ganbench.domains.molecule.moses_data import SmilesIndex  # noqa: E402
+from ganbench.domains.molecule.metrics import (MoleculeReferences, MosesBasic, MosesFCD, MosesReference,  # noqa: E402
                                             SmilesSamples, cosine_similarity)
-from benchmark.metrics.moses.refstats import ReferenceSet  # noqa: E402
-from benchmark.metrics.moses.tanimoto import BitRows, max_similarity, weighted_mean_similarity  # noqa: E402
+from ganbench.domains.molecule.refstats import ReferenceSet  # noqa: E402
+from ganbench.domains.molecule.tanimoto import BitRows, max_similarity, weighted_mean_similarity  # noqa: E402
 
 quiet_rdkit()
 
@@ -96,7 +96,7 @@ def _csr(fps):
 def test_wasserstein_equals_scipy_with_and_without_weights():
     from scipy.stats import wasserstein_distance
 
-    from benchmark.metrics.moses.family import wasserstein
+    from ganbench.domains.molecule.metrics import wasserstein
 
     rng = np.random.default_rng(0)
     for n, m in ((1, 1), (5, 3), (1000, 777)):

@@ -18,10 +18,10 @@ pytest.importorskip("rdkit")
 from rdkit import Chem, RDConfig  # noqa: E402
 from rdkit.Chem import QED  # noqa: E402
 
-from benchmark.chem import filters as F  # noqa: E402
-from benchmark.chem import properties as P  # noqa: E402
-from benchmark.chem.molecules import quiet_rdkit  # noqa: E402
-from benchmark.chem.substructure import hydrogen_free_smarts, necessary_smarts  # noqa: E402
+from ganbench.domains.molecule import filters as F  # noqa: E402
+from ganbench.domains.molecule import properties as P  # noqa: E402
+from ganbench.domains.molecule.molecules import quiet_rdkit  # noqa: E402
+from ganbench.domains.molecule.substructure import hydrogen_free_smarts, necessary_smarts  # noqa: E402
 
 quiet_rdkit()
 NIBR = Path(RDConfig.RDContribDir) / "NIBRSubstructureFilters" / "SubstructureFilter_HitTriaging_wPubChemExamples.csv"

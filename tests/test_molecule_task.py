@@ -16,19 +16,19 @@ import torch
 
 pytest.importorskip("rdkit")
 
-from benchmark.chem.smiles import detokenize, tokenize  # noqa: E402
-from benchmark.chem.task import MOSES_MAX_TOKENS, MOSES_TOKENS  # noqa: E402
-from benchmark.errors import DataNotFoundError, UserError  # noqa: E402
+from ganbench.domains.molecule.smiles import detokenize, tokenize  # noqa: E402
+from ganbench.domains.molecule.task import MOSES_MAX_TOKENS, MOSES_TOKENS  # noqa: E402
+from ganbench.core.errors import DataNotFoundError, UserError  # noqa: E402
 
 
 def _task(name="molecule/moses-small"):
-    from tasks import TASKS
+    from ganbench.tasks import TASKS
 
     task = TASKS.get(name)()
     if name == "molecule/moses-small":  # its subsets ship with the package: never skipped
         return task
     try:
-        task.path(__import__("benchmark.chem.moses_data", fromlist=["TRAIN"]).TRAIN)
+        task.path(__import__("ganbench.domains.molecule.moses_data", fromlist=["TRAIN"]).TRAIN)
     except DataNotFoundError as exc:
         pytest.skip(str(exc))
     return task
@@ -43,9 +43,9 @@ def test_moses_small_needs_no_data_folder(monkeypatch, tmp_path):
 
 
 def test_bundled_moses_small_subsets_are_drawn_from_the_full_splits():
-    from benchmark.chem.moses_data import read_small_split
-    from benchmark.data import DataLocator
-    from tasks.molecule_moses import MosesSmall
+    from ganbench.domains.molecule.moses_data import read_small_split
+    from ganbench.core.data import DataLocator
+    from ganbench.tasks.molecule_moses import MosesSmall
 
     try:
         full = MosesSmall.subsets_of_full_splits(DataLocator())
@@ -58,8 +58,8 @@ def test_bundled_moses_small_subsets_are_drawn_from_the_full_splits():
 def test_corrupt_bundled_subset_is_named_by_checksum(monkeypatch, tmp_path):
     import shutil
 
-    from benchmark.chem import moses_data
-    from benchmark.errors import ChecksumError
+    from ganbench.domains.molecule import moses_data
+    from ganbench.core.errors import ChecksumError
 
     shutil.copytree(moses_data.SMALL_DIR, tmp_path / "moses_small")
     (tmp_path / "moses_small" / "test.csv.gz").write_bytes(b"SMILES\nCCO\n")
@@ -80,7 +80,7 @@ def test_tokenizer_handles_every_smiles_construct():
 
 def _train_smiles():
     task = _task("molecule/moses")
-    from benchmark.chem.moses_data import TRAIN, read_smiles_csv
+    from ganbench.domains.molecule.moses_data import TRAIN, read_smiles_csv
 
     return read_smiles_csv(task.path(TRAIN))
 
@@ -119,7 +119,7 @@ def test_load_samples_counts_blank_and_odd_lines_as_invalid(tmp_path):
     f.write_bytes(b"SMILES\nCCO\n\n  c1ccccc1  \nC\xc3\xa9C\n\xff\xfe\nnot-a-molecule\n")  # header, blank, odd bytes
     samples = task.load_samples(f)
     assert len(samples) == 6 and samples[0] == "CCO" and samples[2] == "c1ccccc1"
-    from benchmark.evaluator import evaluate_samples
+    from ganbench.run.evaluator import evaluate_samples
 
     values = evaluate_samples(task, samples, ["validity", "unique_1k"])
     assert values["validity"].value == pytest.approx(2 / 6)
@@ -132,7 +132,7 @@ def test_load_samples_counts_blank_and_odd_lines_as_invalid(tmp_path):
 
 def test_cli_eval_prints_metrics_as_json(tmp_path, capsys):
     task = _task()
-    from benchmark.cli import main
+    from ganbench.cli import main
 
     f = tmp_path / "gen.smi"
     f.write_text("\n".join(task.reference_samples(50)) + "\nC1CC\n\n")
@@ -149,7 +149,7 @@ def test_chemistry_rewards():
     from rdkit import Chem
     from rdkit.Chem import QED
 
-    from benchmark.chem.organ import chemistry_score
+    from ganbench.domains.molecule.organ import chemistry_score
 
     assert chemistry_score("C1CC", "validity") == 0.0 and chemistry_score("CCO", "validity") == 1.0
     assert chemistry_score("CC(=O)Nc1ccc(O)cc1", "qed") == pytest.approx(QED.qed(Chem.MolFromSmiles("CC(=O)Nc1ccc(O)cc1")))
@@ -160,9 +160,9 @@ def test_chemistry_rewards():
 
 
 def test_organ_reward_mixes_discriminator_and_chemistry():
-    from benchmark.chem.organ import ORGAN
-    from benchmark.config import resolve
-    from benchmark.trainer import TrainState, make_optimizer
+    from ganbench.domains.molecule.organ import ORGAN
+    from ganbench.core.config import resolve
+    from ganbench.run.trainer import TrainState, make_optimizer
 
     task = _task()
     obj = ORGAN()
@@ -192,8 +192,8 @@ def test_training_molecules_reproduce_the_published_moses_train_row():
     """30,000 random training molecules scored as a model (MOSES README, verified). Tolerances are
     sampling error of 30k molecules (FCD: a different random 30k; MOSES' own row used its own).
     Scaf/TestSF is 0 by construction in MOSES (no shared scaffolds) — ours too. Novelty: 0."""
-    from benchmark.evaluator import evaluate_samples
-    from benchmark.metrics.moses.family import SmilesSamples
+    from ganbench.run.evaluator import evaluate_samples
+    from ganbench.domains.molecule.metrics import SmilesSamples
 
     task = _task("molecule/moses")
     smiles = random.Random(1).sample(task._train, 30_000)

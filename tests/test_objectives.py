@@ -6,11 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmark.config import resolve
-from benchmark.objectives import build_objective
-from benchmark.objectives.regularizers import gradient_penalty, r1_penalty
-from benchmark.trainer import TrainState, make_optimizer, seed_everything
-from tasks import TASKS
+from ganbench.core.config import resolve
+from ganbench.objectives import build_objective
+from ganbench.objectives.regularizers import gradient_penalty, r1_penalty
+from ganbench.run.trainer import TrainState, make_optimizer, seed_everything
+from ganbench.tasks import TASKS
 
 LOSS_OBJECTIVES = ["minimax", "ns", "hinge", "wgan-gp", "lsgan", "rsgan"]
 
@@ -60,7 +60,7 @@ def test_gradient_penalties_closed_form():
 
 
 def test_continuous_objectives_refuse_discrete_tasks():
-    from benchmark.errors import UserError
+    from ganbench.core.errors import UserError
 
     class FakeSpec:
         continuous, name, sample_kind = False, "text/x", "tokens"

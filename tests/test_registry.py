@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from benchmark.errors import UnknownNameError
-from benchmark.registry import Registry
+from ganbench.core.errors import UnknownNameError
+from ganbench.core.registry import Registry
 
 
 def test_duplicate_names_fail():
@@ -34,17 +34,17 @@ def test_lazy_import_and_load():
 
 
 def test_listing_imports_no_task_module():
-    code = ("import sys, tasks; from benchmark.objectives import OBJECTIVES; from benchmark.metrics import METRICS;"
-            "names = tasks.TASKS.names(); assert 'toy/ring8' in names;"
-            "bad = [m for m in sys.modules if m.startswith('tasks.') or m in ('rdkit', 'torchvision', 'torch_fidelity')];"
+    code = ("import sys; from ganbench.tasks import TASKS; from ganbench.objectives import OBJECTIVES; from ganbench.metrics import METRICS;"
+            "names = TASKS.names(); assert 'toy/ring8' in names;"
+            "bad = [m for m in sys.modules if m.startswith('ganbench.tasks.') or m in ('rdkit', 'torchvision', 'torch_fidelity')];"
             "print(bad); assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_every_registry_entry_resolves():
-    from benchmark.metrics import METRICS
-    from benchmark.objectives import OBJECTIVES
-    from tasks import TASKS
+    from ganbench.metrics import METRICS
+    from ganbench.objectives import OBJECTIVES
+    from ganbench.tasks import TASKS
 
     for reg in (TASKS, OBJECTIVES, METRICS):
         for entry in reg.entries():

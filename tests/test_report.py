@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from benchmark.report import build_tables, summary_ranks, to_markdown
+from ganbench.reporting.tables import build_tables, summary_ranks, to_markdown
 
 
 def rec(task, objective, seed, value, status="ok", n=2500, chash="h1", direction="max", version="1"):

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmark.sequence.discriminator import CNNDiscriminator
-from benchmark.sequence.generator import SequenceGenerator, sample_categorical
-from benchmark.sequence.vocab import Vocabulary
+from ganbench.domains.sequence.discriminator import CNNDiscriminator
+from ganbench.domains.sequence.generator import SequenceGenerator, sample_categorical
+from ganbench.domains.sequence.vocab import Vocabulary
 
 
 def small(eos=True, **kw):
@@ -124,9 +124,9 @@ def test_vocabulary_round_trip_and_counts():
 def test_init_g_loads_the_runs_own_seed_and_keeps_one_config(tmp_path):
     """``init_g`` may name a per-seed checkpoint with {seed}: each run starts from its own seed's
     MLE generator while all seeds share one config (one leaderboard row)."""
-    from benchmark.config import config_hash, resolve
-    from benchmark.objectives import build_objective
-    from tasks import TASKS
+    from ganbench.core.config import config_hash, resolve
+    from ganbench.objectives import build_objective
+    from ganbench.tasks import TASKS
 
     task = TASKS.get("text/oracle-tiny")()
     cfg = resolve(task.spec, build_objective("rsgan"), {**task.spec.smoke, "gumbel": True}, steps=2)

@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from benchmark.config import resolve
-from benchmark.evaluator import evaluate_samples
-from benchmark.objectives import build_objective
-from benchmark.sequence.quality_diversity import load_curves, plot_curves, temperature_sweep
-from tasks import TASKS
+from ganbench.core.config import resolve
+from ganbench.run.evaluator import evaluate_samples
+from ganbench.objectives import build_objective
+from ganbench.domains.sequence.quality_diversity import load_curves, plot_curves, temperature_sweep
+from ganbench.tasks import TASKS
 
 
 @pytest.fixture(scope="module")

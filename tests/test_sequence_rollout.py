@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmark.sequence.generator import SequenceGenerator
-from benchmark.sequence.rollout import policy_gradient_loss, rollout_completions, rollout_rewards
+from ganbench.domains.sequence.generator import SequenceGenerator
+from ganbench.domains.sequence.rollout import policy_gradient_loss, rollout_completions, rollout_rewards
 
 
 def gen(eos=False, V=5, T=4):

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from benchmark.cli import main
-from benchmark.errors import UserError
-from benchmark.executors import Progress, record_crash
-from benchmark.results import load_records, read_record
-from benchmark.runner import execute
-from benchmark.sweep import classify, parse_seeds, plan_sweep, point_tag
+from ganbench.cli import main
+from ganbench.core.errors import UserError
+from ganbench.run.executors import Progress, record_crash
+from ganbench.core.records import load_records, read_record
+from ganbench.run.runner import execute
+from ganbench.run.sweep import classify, parse_seeds, plan_sweep, point_tag
 
 NETS = "g_hidden: 16, g_layers: 1, d_hidden: 16, d_layers: 1"
 SMOKE = "set: {" + NETS + ", batch_size: 32}\n"
@@ -60,7 +60,7 @@ def test_no_grid_means_plain_records(tmp_path):
 
 
 def test_suite_sweep_takes_the_suites_tasks_objectives_seeds(tmp_path):
-    from benchmark.suites import get_suite
+    from ganbench.run.suites import get_suite
 
     f = write(tmp_path, "suite: quick\nseeds: [0, 1, 2]\n")
     plan = plan_sweep(f)
@@ -200,7 +200,7 @@ def test_records_are_json_with_the_sweep_config(tmp_path):
 
 def test_a_run_that_kills_its_worker_is_found_and_recorded_failed(monkeypatch):
     """run_local's retry logic with a simulated pool: 'bad' kills whichever worker runs it."""
-    from benchmark import executors
+    from ganbench.run import executors
 
     rounds = []
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.cli import main
-from benchmark.results import load_records
+from ganbench.cli import main
+from ganbench.core.records import load_records
 
 SWEEP = """
 tasks: [toy/ring8]
@@ -28,7 +28,7 @@ EXPECTED = {f"toy-ring8__ns__s{s}" for s in range(6)}
 
 def start(sweep: Path, res: Path, log: Path) -> subprocess.Popen:
     env = dict(os.environ, CI="true", OMP_NUM_THREADS="1")
-    return subprocess.Popen([sys.executable, "-m", "benchmark.cli", "sweep", str(sweep), "--results", str(res),
+    return subprocess.Popen([sys.executable, "-m", "ganbench.cli", "sweep", str(sweep), "--results", str(res),
                              "--workers", "2", "--threads", "1", "--no-progress"],
                             stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True, env=env)
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from benchmark.executors import Progress, run_requests
-from benchmark.results import load_records
-from benchmark.sweep import classify, plan_sweep
+from ganbench.run.executors import Progress, run_requests
+from ganbench.core.records import load_records
+from ganbench.run.sweep import classify, plan_sweep
 
 ray = pytest.importorskip("ray")
 

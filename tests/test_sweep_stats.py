@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.published import load_published, parse_published, parse_value
-from benchmark.report import build_tables
-from benchmark.stability import stability_summary
-from benchmark.stats import compare_to_best, p_value
+from ganbench.reporting.published import load_published, parse_published, parse_value
+from ganbench.reporting.tables import build_tables
+from ganbench.reporting.stability import stability_summary
+from ganbench.reporting.stats import compare_to_best, p_value
 
 
 def rec(task, objective, seed, metrics, status="ok", chash="h", main="m", tag=None):

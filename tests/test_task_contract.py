@@ -11,13 +11,13 @@ import math
 import pytest
 import torch
 
-from benchmark.config import resolve
-from benchmark.errors import DataNotFoundError, UserError
-from benchmark.evaluator import evaluate_samples
-from benchmark.metrics import METRICS
-from benchmark.objectives import OBJECTIVES, build_objective
-from benchmark.trainer import TrainState, make_optimizer, seed_everything
-from tasks import TASKS
+from ganbench.core.config import resolve
+from ganbench.core.errors import DataNotFoundError, UserError
+from ganbench.run.evaluator import evaluate_samples
+from ganbench.metrics import METRICS
+from ganbench.objectives import OBJECTIVES, build_objective
+from ganbench.run.trainer import TrainState, make_optimizer, seed_everything
+from ganbench.tasks import TASKS
 
 TASK_NAMES = TASKS.names()
 

@@ -5,8 +5,8 @@ import random
 import numpy as np
 import pytest
 
-from benchmark.errors import UserError
-from benchmark.metrics.bleu import NgramReference, corpus_bleu, self_bleu
+from ganbench.core.errors import UserError
+from ganbench.domains.text.bleu import NgramReference, corpus_bleu, self_bleu
 
 nltk_bleu = pytest.importorskip("nltk.translate.bleu_score")
 SMOOTH = nltk_bleu.SmoothingFunction().method1

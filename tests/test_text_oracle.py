@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.errors import UserError
-from benchmark.text.oracle import NAMES, load_oracle, oracle_from_arrays, random_oracle
+from ganbench.core.errors import UserError
+from ganbench.domains.text.oracle import NAMES, load_oracle, oracle_from_arrays, random_oracle
 
 ORACLE = Path(os.environ.get("GANBENCH_DATA", "/nonexistent")) / "seqgan-oracle" / "oracle_lstm_l20.npz"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from benchmark.cli import main
-from benchmark.errors import DataNotFoundError, UserError
-from benchmark.evaluator import evaluate_samples
-from tasks import TASKS
+from ganbench.cli import main
+from ganbench.core.errors import DataNotFoundError, UserError
+from ganbench.run.evaluator import evaluate_samples
+from ganbench.tasks import TASKS
 
 DATA = Path(os.environ.get("GANBENCH_DATA", "/nonexistent"))
 needs_coco = pytest.mark.skipif(not (DATA / "coco-captions" / "test.txt").is_file(), reason="COCO captions not available")
@@ -73,8 +73,8 @@ def test_corpus_task_needs_files_and_reads_them(tmp_path, monkeypatch):
 
 
 def test_corpus_files_from_config_win(tmp_path, monkeypatch):
-    from benchmark.config import resolve
-    from benchmark.objectives import build_objective
+    from ganbench.core.config import resolve
+    from ganbench.objectives import build_objective
 
     monkeypatch.delenv("GANBENCH_CORPUS_TRAIN", raising=False)
     train, test = tmp_path / "tr.txt", tmp_path / "te.txt"

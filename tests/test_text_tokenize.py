@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.text.tokenize import word_tokenize
+from ganbench.domains.text.tokenize import word_tokenize
 
 nltk_tok = pytest.importorskip("nltk.tokenize")
 

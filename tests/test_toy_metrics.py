@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from benchmark.evaluator import evaluate_samples
-from benchmark.metrics.modes import mode_statistics
-from tasks import TASKS
+from ganbench.run.evaluator import evaluate_samples
+from ganbench.domains.toy.metrics import mode_statistics
+from ganbench.tasks import TASKS
 
 
 @pytest.fixture(params=["toy/ring8", "toy/grid25"])

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.errors import UserError
-from benchmark.objectives.adversarial import NonSaturating
-from benchmark.results import read_record
-from benchmark.runner import RunRequest, execute
+from ganbench.core.errors import UserError
+from ganbench.objectives.adversarial import NonSaturating
+from ganbench.core.records import read_record
+from ganbench.run.runner import RunRequest, execute
 
 SMALL = ["--set", "g_hidden=16", "--set", "g_layers=1", "--set", "d_hidden=16", "--set", "d_layers=1",
          "--set", "batch_size=32"]
@@ -49,7 +49,7 @@ def test_existing_record_is_reused_and_never_overwritten(tmp_path):
 
 def _cli(*args, **kw):
     env = {**os.environ, "CI": "true", "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "benchmark.cli", *args], env=env, **kw)
+    return subprocess.Popen([sys.executable, "-m", "ganbench.cli", *args], env=env, **kw)
 
 
 def test_resume_after_kill_gives_identical_record(tmp_path):
@@ -79,8 +79,8 @@ def test_resume_after_kill_gives_identical_record(tmp_path):
 
 
 def test_resume_refuses_changed_config(tmp_path):
-    from benchmark.trainer import train
-    from benchmark.runner import prepare
+    from ganbench.run.trainer import train
+    from ganbench.run.runner import prepare
 
     task, obj, cfg = prepare(RunRequest("toy/ring8", "ns", 0, tmp_path, steps=40, overrides={**SMALL_OVR, "checkpoint_every": 10}))
     res = train(task, obj, cfg, 0, tmp_path / "run", progress=False, stop_after=20)
@@ -100,7 +100,7 @@ class ExplodingNS(NonSaturating):
 
 
 def test_divergence_is_recorded_not_raised(tmp_path, monkeypatch):
-    import benchmark.runner as runner
+    import ganbench.run.runner as runner
 
     monkeypatch.setattr(runner, "build_objective", lambda name: ExplodingNS())
     out = execute(RunRequest("toy/ring8", "ns", 0, tmp_path, steps=30, overrides=SMALL_OVR, progress=False))
@@ -112,7 +112,7 @@ def test_divergence_is_recorded_not_raised(tmp_path, monkeypatch):
 
 
 def test_training_crash_is_a_failed_record(tmp_path, monkeypatch):
-    import benchmark.runner as runner
+    import ganbench.run.runner as runner
 
     class Broken(NonSaturating):
         def step(self, state):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .latent import LatentGenerator
+from ganbench.nets.latent import LatentGenerator
 
 
 class Maxout(nn.Module):

@@ -1,11 +1,11 @@
 """The objective registry: name -> objective class (lazy import), one line each."""
 
-from ..registry import Registry
-from .base import AdversarialObjective, Objective
+from ganbench.core.registry import Registry
+from ganbench.objectives.base import AdversarialObjective, Objective
 
 OBJECTIVES = Registry("objective")
 
-_ADV = "benchmark.objectives.adversarial"
+_ADV = "ganbench.objectives.adversarial"
 OBJECTIVES.register("minimax", f"{_ADV}:Minimax", "original saturating GAN: G minimises E log(1 - D(G(z)))")
 OBJECTIVES.register("ns", f"{_ADV}:NonSaturating", "non-saturating GAN: G minimises -E log D(G(z))")
 OBJECTIVES.register("hinge", f"{_ADV}:Hinge", "hinge loss (SN-GAN / BigGAN)")
@@ -13,9 +13,9 @@ OBJECTIVES.register("wgan-gp", f"{_ADV}:WGANGP", "Wasserstein critic with gradie
 OBJECTIVES.register("lsgan", f"{_ADV}:LSGAN", "least squares GAN (a=0, b=c=1)")
 OBJECTIVES.register("rsgan", f"{_ADV}:RSGAN", "relativistic standard GAN")
 
-OBJECTIVES.register("mle", "benchmark.sequence.mle:MLE", "maximum likelihood (teacher forcing), the sequence baseline")
-OBJECTIVES.register("seqgan", "benchmark.sequence.seqgan:SeqGAN", "SeqGAN: MLE pre-training, REINFORCE with Monte-Carlo rollouts, CNN discriminator")
-OBJECTIVES.register("organ", "benchmark.chem.organ:ORGAN", "ORGAN: SeqGAN rewarded by lambda*D + (1-lambda)*chemistry (QED, logP, SA or validity)")
+OBJECTIVES.register("mle", "ganbench.domains.sequence.mle:MLE", "maximum likelihood (teacher forcing), the sequence baseline")
+OBJECTIVES.register("seqgan", "ganbench.domains.sequence.seqgan:SeqGAN", "SeqGAN: MLE pre-training, REINFORCE with Monte-Carlo rollouts, CNN discriminator")
+OBJECTIVES.register("organ", "ganbench.domains.molecule.organ:ORGAN", "ORGAN: SeqGAN rewarded by lambda*D + (1-lambda)*chemistry (QED, logP, SA or validity)")
 
 def build_objective(name: str) -> Objective:
     cls = OBJECTIVES.get(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from .base import AdversarialObjective
+from ganbench.objectives.base import AdversarialObjective
 
 
 class Minimax(AdversarialObjective):

@@ -13,8 +13,8 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
-from ..errors import UserError
-from .regularizers import discriminator_penalty
+from ganbench.core.errors import UserError
+from ganbench.objectives.regularizers import discriminator_penalty
 
 
 class Objective:

@@ -11,8 +11,8 @@ R=results/molecule
 # call also builds and caches the reference statistics of Test/TestSF (ChemNet on 352k SMILES).
 python - <<'PY'
 import random
-from benchmark.chem.moses_data import TRAIN, read_smiles_csv
-from benchmark.data import DataLocator
+from ganbench.domains.molecule.moses_data import TRAIN, read_smiles_csv
+from ganbench.core.data import DataLocator
 smiles = random.Random(0).sample(read_smiles_csv(DataLocator().find(TRAIN)), 30000)
 open("/tmp/moses-train30k.smi", "w").write("\n".join(smiles) + "\n")
 PY

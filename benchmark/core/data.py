@@ -1,0 +1,124 @@
+"""Where data comes from: a directory the user names, then our cache, then the official source.
+
+Order: ``--data-dir`` (or the ``GANBENCH_DATA`` environment variable), a folder laid out like
+``../shared/data`` (``fashion-mnist/…``, ``moses/…``); then the user cache
+(``$GANBENCH_CACHE`` or ``~/.cache/ganbench/data``); then a download from the official URL into the
+cache, verified by its pinned checksum (SHA-256, or the MD5 the source publishes), when the network allows. Otherwise a :class:`DataNotFoundError` that
+says where to put the file. A file whose checksum is wrong is named with both checksums.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from ganbench.core.errors import ChecksumError, DataNotFoundError
+from ganbench.core.atomic import atomic_write
+
+
+def cache_root() -> Path:
+    """Root of ganbench's on-disk cache (data, reference statistics, trained classifiers)."""
+    root = os.environ.get("GANBENCH_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "ganbench"
+
+
+def digest_of(path: Path, algorithm: str = "sha256", chunk: int = 1 << 20) -> str:
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    return digest_of(path, "sha256", chunk)
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file a task needs: its path relative to a data root, checksum and official URL.
+
+    SHA-256 is preferred. Where the official source publishes only an MD5 (MNIST via torchvision,
+    CIFAR-10 on its home page), ``md5`` pins that published value instead: it is there to catch
+    truncated or wrong files, and a value we computed ourselves would pin nothing.
+    """
+
+    relpath: str
+    sha256: str | None = None
+    url: str | None = None
+    md5: str | None = None
+    hint: str | None = None  # how to obtain the file when there is no URL to fetch it from
+
+    @property
+    def checksum(self) -> tuple[str, str] | None:
+        if self.sha256:
+            return "sha256", self.sha256
+        if self.md5:
+            return "md5", self.md5
+        return None
+
+
+class DataLocator:
+    """Finds (or fetches) a task's files in the configured roots."""
+
+    _verified: dict[tuple[str, float, int], bool] = {}  # (path, mtime, size) -> checksum ok
+
+    def __init__(self, data_dir: str | Path | None = None):
+        explicit = data_dir or os.environ.get("GANBENCH_DATA")
+        self.roots: list[Path] = [Path(explicit).expanduser()] if explicit else []
+        self.cache = cache_root() / "data"
+        self.roots.append(self.cache)
+
+    def find(self, spec: DataFile) -> Path:
+        for root in self.roots:
+            path = root / spec.relpath
+            if path.is_file():
+                self._check(path, spec)
+                return path
+        if spec.url:
+            return self._download(spec)
+        raise DataNotFoundError(self._missing_message(spec, "no download source is known"))
+
+    def _check(self, path: Path, spec: DataFile) -> None:
+        if spec.checksum is None:
+            return
+        algorithm, expected = spec.checksum
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime, st.st_size)
+        if self._verified.get(key):
+            return
+        actual = digest_of(path, algorithm)
+        if actual != expected:
+            raise ChecksumError(
+                f"corrupt data file {path}: {algorithm} {actual[:16]}… expected {expected[:16]}…; "
+                + (f"replace it with {spec.hint}" if spec.hint and not spec.url
+                   else f"delete it and fetch it again from {spec.url or 'the official source'}")
+            )
+        self._verified[key] = True
+
+    def _download(self, spec: DataFile) -> Path:
+        target = self.cache / spec.relpath
+
+        def fetch(tmp: str) -> None:  # verified before it lands in the cache
+            with open(tmp, "wb") as out, urllib.request.urlopen(spec.url, timeout=30) as resp:
+                shutil.copyfileobj(resp, out)
+            if spec.checksum and digest_of(Path(tmp), spec.checksum[0]) != spec.checksum[1]:
+                raise ChecksumError(f"download of {spec.url} has the wrong {spec.checksum[0]}; try again later")
+
+        try:
+            atomic_write(target, fetch)
+            return target
+        except OSError as exc:
+            raise DataNotFoundError(self._missing_message(spec, f"download failed ({exc.__class__.__name__})")) from None
+
+    def _missing_message(self, spec: DataFile, why: str) -> str:
+        where = " or ".join(str(r / spec.relpath) for r in self.roots)
+        src = f" from {spec.url}" if spec.url else (f" ({spec.hint})" if spec.hint else "")
+        return (
+            f"missing data file {spec.relpath} ({why}): put it at {where}{src}, "
+            f"or point --data-dir / GANBENCH_DATA at a folder that has it"
+        )

@@ -1,0 +1,43 @@
+"""What produced a number: package versions, git commit, device, platform, time."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from ganbench import __version__
+
+
+@lru_cache(maxsize=1)
+def git_state() -> dict:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        if commit.returncode != 0:
+            return {"git_commit": None}
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5)
+        return {"git_commit": commit.stdout.strip(), "git_dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None}
+
+
+def provenance(device: str = "cpu") -> dict:
+    import numpy
+    import torch
+
+    return {
+        "ganbench": __version__,
+        **git_state(),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "device": device,
+        "torch_threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,107 @@
+"""What a task is: validated, versioned metadata (:class:`TaskSpec`) plus data, nets and decoding.
+
+A task's identity is its spec, a frozen dataclass that rejects unknown fields (mteb's lesson): a
+changed protocol becomes a new ``version``, never an edited old one. The :class:`Task` methods are
+all a trainer and an evaluator need, so one loop serves every domain:
+
+* ``real_batch(batch_size, generator)`` -> a batch of real training data as the discriminator sees it
+* ``build_models(config)`` -> (generator, discriminator) ``nn.Module`` pair
+* ``sample(generator_net, n, rng)`` -> raw samples; ``decode(raw)`` -> what metrics and users see
+* ``load_samples(path)`` -> decoded samples from a user's file, validated (``ganbench eval``)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+from ganbench.core.data import DataLocator
+
+_NAME = re.compile(r"^[a-z0-9]+/[a-z0-9][a-z0-9.\-]*$")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything that identifies a task and how it is scored. Unknown fields are a TypeError."""
+
+    name: str  # "domain/dataset[-variant]"
+    version: str  # bump when data, protocol or metrics change
+    summary: str  # one line for `ganbench list`
+    sample_kind: str  # "points" | "images" | "tokens" | "smiles" ...
+    metrics: tuple[str, ...]
+    main_metric: str
+    eval_samples: int  # samples the evaluator draws (the protocol's count)
+    data_source: str  # where the data comes from (or "synthetic")
+    protocol: str  # the paper / tool whose protocol this follows, with its constants
+    budgets: Mapping[str, int] = field(default_factory=lambda: {"quick": 1000, "default": 5000})
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # task-specific hyper-parameters
+    continuous: bool = True  # samples are differentiable w.r.t. generator parameters
+    suites: tuple[str, ...] = ()  # named suites this task belongs to ("quick", ...)
+    reference_split: str = "test"  # the split metrics compare against
+    smoke: Mapping[str, Any] = field(default_factory=dict)  # overrides for a tiny, fast model (contract tests)
+    slow_setup: bool = False  # loading or scoring needs minutes of one-off work (a classifier, big data)
+
+    @property
+    def domain(self) -> str:
+        return self.name.split("/", 1)[0]
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"task name {self.name!r} must look like 'domain/dataset[-variant]'")
+        if not self.version:
+            raise ValueError(f"task {self.name}: version must be set")
+        if self.main_metric not in self.metrics:
+            raise ValueError(f"task {self.name}: main metric {self.main_metric!r} is not among its metrics")
+        if self.eval_samples <= 0:
+            raise ValueError(f"task {self.name}: eval_samples must be positive")
+        if "default" not in self.budgets:
+            raise ValueError(f"task {self.name}: budgets must name a 'default' step count")
+        object.__setattr__(self, "metrics", tuple(self.metrics))
+        object.__setattr__(self, "suites", tuple(self.suites))
+
+
+class Task:
+    """Base class of every task; subclasses set ``spec`` and implement the data/net/decode hooks."""
+
+    spec: ClassVar[TaskSpec]
+
+    def __init__(self, data_dir: str | Path | None = None):
+        self.data = DataLocator(data_dir)
+
+    # -- data ------------------------------------------------------------------------------
+    def real_batch(self, batch_size: int, generator):  # pragma: no cover - abstract
+        """A batch of real training samples, drawn with the given ``torch.Generator``."""
+        raise NotImplementedError
+
+    def reference_samples(self, n: int | None = None):  # pragma: no cover - abstract
+        """Decoded real samples of the reference split (for sanity checks and eval baselines)."""
+        raise NotImplementedError
+
+    # -- models ----------------------------------------------------------------------------
+    def build_models(self, config: Mapping[str, Any]):  # pragma: no cover - abstract
+        """(generator, discriminator) for this task, sized by ``config``."""
+        raise NotImplementedError
+
+    def sample(self, generator_net, n: int, rng):
+        """Raw samples from a trained generator (no gradient). Default: ``generator_net.sample``."""
+        return generator_net.sample(n, rng)
+
+    def decode(self, raw):
+        """Raw generator output -> what metrics consume. Default: identity."""
+        return raw
+
+    def save_artifacts(self, G, run_dir: Path, run_id: str) -> dict[str, str]:
+        """Write what a person should see of a trained run (sample grid, text lines, molecules)
+        into ``run_dir``; return {artifact name: path relative to the results folder}."""
+        return {}
+
+    # -- user samples ----------------------------------------------------------------------
+    def load_samples(self, path: str | Path):  # pragma: no cover - abstract
+        """Read and validate a user's sample file; raise ``UserError`` naming the expected format."""
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        s = self.spec
+        return {"task": s.name, "version": s.version, "domain": s.domain, "summary": s.summary}

@@ -1,0 +1,124 @@
+"""A per-task domain classifier whose penultimate layer is the feature space of the image metrics.
+
+The Inception weights are not available offline and Inception features are poor for 28×28 grey
+images; the MNIST-like literature scores GANs with a classifier trained on the data set itself.
+The suite trains one small CNN per (task, version, seed) on the task's *train* split with a
+fixed seed, measures its accuracy on the test split, and caches the weights (``weights_only``
+loadable) under ``cache_root()/classifiers/<task>-<version>-<seed>.pt`` so every run and every
+machine with the same cache uses the same network. Its name (which keys the cached reference
+statistics) and its test accuracy go into every metric's details.
+
+A task opts in by providing ``classifier_data() -> (x_train, y_train, x_test, y_test)`` (uint8
+N×H×W×C images, int labels) and ``classifier_epochs``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from ganbench.core.errors import UserError
+
+SEED = 0
+
+
+class SmallCNN(nn.Module):
+    """conv32-pool-conv64-pool-fc(feat_dim)-fc(classes); features = the ReLU'd fc(feat_dim) output."""
+
+    def __init__(self, channels: int, height: int, width: int, classes: int, feat_dim: int = 128):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64 * (height // 4) * (width // 4), feat_dim), nn.ReLU(),
+        )
+        self.head = nn.Linear(feat_dim, classes)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        f = self.body(x)
+        return f, self.head(f)
+
+
+def to_input(images: np.ndarray) -> torch.Tensor:
+    """uint8 N×H×W×C -> float N×C×H×W in [-1, 1] (the generators' range)."""
+    x = torch.as_tensor(np.ascontiguousarray(images))
+    return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def accuracy(net: SmallCNN, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> float:
+    net.eval()
+    correct = 0
+    with torch.inference_mode():
+        for i in range(0, len(x), batch):
+            correct += int((net(to_input(x[i:i + batch]))[1].argmax(1) == torch.as_tensor(y[i:i + batch])).sum())
+    return correct / len(x)
+
+
+def train_classifier(x_train, y_train, x_test, y_test, epochs: int, seed: int = SEED,
+                     batch: int = 128, lr: float = 1e-3) -> tuple[SmallCNN, dict]:
+    """Adam, fixed seed, plain minibatch SGD over shuffled epochs; returns the net and its record."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    _, h, w, c = x_train.shape
+    classes = int(max(y_train.max(), y_test.max())) + 1
+    net = SmallCNN(c, h, w, classes)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    y_all = torch.as_tensor(y_train, dtype=torch.long)
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        net.train()
+        for idx in torch.randperm(len(x_train), generator=g).split(batch):
+            loss = nn.functional.cross_entropy(net(to_input(x_train[idx.numpy()]))[1], y_all[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    acc = accuracy(net, x_test, y_test)
+    net.eval()
+    meta = {"test_accuracy": acc, "epochs": epochs, "seed": seed, "n_train": len(x_train), "n_test": len(x_test),
+            "shape": [h, w, c], "classes": classes, "train_time_s": round(time.perf_counter() - t0, 1)}
+    return net, meta
+
+
+class DomainClassifier:
+    """Callable: uint8 images -> (128-d penultimate features, class logits)."""
+
+    def __init__(self, net: SmallCNN, name: str, meta: dict):
+        self.net = net.eval()
+        self.name = name
+        self.meta = meta
+        self.details = {"classifier_test_accuracy": round(meta["test_accuracy"], 4)}
+
+    @classmethod
+    def for_task(cls, task, seed: int = SEED) -> "DomainClassifier":
+        from ganbench.core.atomic import atomic_write, atomic_write_text
+        from ganbench.core.data import cache_root
+
+        if not hasattr(task, "classifier_data"):
+            raise UserError(f"task {task.spec.name} has no domain classifier: use --extractor inception-v3")
+        spec = task.spec
+        stem = f"{spec.name.replace('/', '_')}-{spec.version}-{seed}"
+        name = f"classifier:{spec.name}-v{spec.version}-seed{seed}"
+        path = cache_root() / "classifiers" / f"{stem}.pt"
+        if path.exists():
+            ck = torch.load(path, map_location="cpu", weights_only=True)
+            meta = dict(ck["meta"])
+            h, w, c = meta["shape"]
+            net = SmallCNN(c, h, w, meta["classes"])
+            net.load_state_dict(ck["state_dict"])
+            return cls(net, name, meta)
+        xtr, ytr, xte, yte = task.classifier_data()
+        net, meta = train_classifier(xtr, ytr, xte, yte, int(task.classifier_epochs), seed)
+        atomic_write(path, lambda tmp: torch.save({"state_dict": net.state_dict(), "meta": meta}, tmp))
+        atomic_write_text(path.with_suffix(".json"), json.dumps({"name": name, **meta}, indent=1) + "\n")
+        return cls(net, name, meta)
+
+    def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.inference_mode():
+            f, logits = self.net(to_input(images))
+        return f.numpy(), logits.numpy()
+

@@ -1,0 +1,78 @@
+"""The Inception-v3 of FID/KID/IS: torch-fidelity's TF-faithful port, wrapped (not re-written).
+
+Weights are never downloaded here: they come from ``$GANBENCH_INCEPTION_WEIGHTS`` or the file
+torch-fidelity caches in the torch hub folder (``<hub>/checkpoints/weights-inception-2015-12-05-
+6726825d.pth``). The file is read with ``torch.load(weights_only=True)`` and handed to
+torch-fidelity as an in-memory copy, so nothing but tensors is ever unpickled. ``random_weights``
+builds the same architecture untrained (tests).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganbench.core.errors import DataNotFoundError
+
+WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
+WEIGHTS_URL = "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/" + WEIGHTS_FILE
+
+
+def default_weights_path() -> Path | None:
+    env = os.environ.get("GANBENCH_INCEPTION_WEIGHTS")
+    if env:
+        return Path(env).expanduser()
+    hub = Path(torch.hub.get_dir()) / "checkpoints" / WEIGHTS_FILE
+    return hub if hub.is_file() else None
+
+
+def _network(state_dict: dict | None):
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    class _Inception(FeatureExtractorInceptionV3):
+        def load_state_dict(self, sd, strict=True, assign=False):  # an empty dict means "keep random init"
+            if not sd:
+                return None
+            return super().load_state_dict(sd, strict=strict, assign=assign)
+
+    buf = io.BytesIO()
+    torch.save(state_dict or {}, buf)
+    buf.seek(0)
+    return _Inception("inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=buf)
+
+
+class InceptionV3:
+    """Callable: uint8 images N×H×W×{1,3} -> (pool3 features N×2048, unbiased logits N×1008)."""
+
+    def __init__(self, weights: str | Path | None = None, random_weights: bool = False):
+        if random_weights:
+            self.net = _network(None)
+            self.name, self.details = "inception-v3-random", {"weights": "random (tests only)"}
+            return
+        path = Path(weights) if weights else default_weights_path()
+        if path is None or not path.is_file():
+            raise DataNotFoundError(
+                f"Inception-v3 weights not found ({path or 'no GANBENCH_INCEPTION_WEIGHTS set'}): download {WEIGHTS_URL} "
+                f"and set GANBENCH_INCEPTION_WEIGHTS to the file, or use the task's classifier extractor"
+            )
+        self.net = _network(torch.load(path, map_location="cpu", weights_only=True))
+        self.name, self.details = "inception-v3", {"weights": path.name}
+
+    @classmethod
+    def for_task(cls, task) -> "InceptionV3":
+        return cls()
+
+    def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = torch.as_tensor(np.ascontiguousarray(images))
+        if x.dtype != torch.uint8 or x.dim() != 4:
+            raise ValueError(f"inception-v3 expects uint8 N×H×W×C images, got {x.dtype} {tuple(x.shape)}")
+        x = x.permute(0, 3, 1, 2)
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        with torch.inference_mode():
+            feats, logits = self.net(x.contiguous())
+        return feats.numpy(), logits.numpy()

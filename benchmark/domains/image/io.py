@@ -1,0 +1,97 @@
+"""Image arrays in and out: reading a user's samples (.npy/.npz/PNG folder) and sample grids.
+
+Inside the benchmark an image set is a uint8 array N×H×W×C (what a PNG holds). Users may give a
+``.npy``/``.npz`` array N×H×W[×C] of uint8, or of floats in [0, 1] (rounded to uint8 as a PNG
+writer would), or a folder of PNGs; anything else is a one-line :class:`UserError` that states
+the expected format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ganbench.core.errors import UserError
+
+
+def _fmt(shape) -> str:
+    h, w, c = shape
+    return f"N×{h}×{w}" + ("" if c == 1 else f"×{c}") + f" (or N×{h}×{w}×{c})"
+
+
+def to_uint8(arr: np.ndarray, shape: tuple[int, int, int], source: str) -> np.ndarray:
+    """Validate an image array against (H, W, C) and return uint8 N×H×W×C."""
+    h, w, c = shape
+    expected = f"{_fmt(shape)} images, uint8 0..255 or float in [0, 1]"
+    if arr.ndim == 3 and c == 1:
+        arr = arr[..., None]
+    if arr.ndim != 4 or arr.shape[1:] != (h, w, c) or arr.shape[0] == 0:
+        raise UserError(f"{source}: expected {expected}; got an array of shape {arr.shape}")
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all() or arr.min() < 0.0 or arr.max() > 1.0:
+            lo, hi = np.nanmin(arr), np.nanmax(arr)
+            raise UserError(f"{source}: float images must lie in [0, 1] (found {lo:.3g}..{hi:.3g}); expected {expected}")
+        return np.rint(arr * 255.0).astype(np.uint8)
+    if np.issubdtype(arr.dtype, np.integer):
+        if arr.min() < 0 or arr.max() > 255:
+            raise UserError(f"{source}: integer images must lie in 0..255; expected {expected}")
+        return arr.astype(np.uint8)
+    raise UserError(f"{source}: unsupported dtype {arr.dtype}; expected {expected}")
+
+
+def load_images(path: str | Path, shape: tuple[int, int, int]) -> np.ndarray:
+    """A user's sample file or PNG folder -> validated uint8 N×H×W×C."""
+    path = Path(path)
+    if path.is_dir():
+        from PIL import Image
+
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".png")
+        if not files:
+            raise UserError(f"{path}: no .png files in the folder; expected PNGs of {shape[0]}×{shape[1]} pixels")
+        mode = "L" if shape[2] == 1 else "RGB"
+        imgs = []
+        for f in files:
+            with Image.open(f) as im:
+                if im.size != (shape[1], shape[0]):
+                    raise UserError(f"{f}: image is {im.size[0]}×{im.size[1]}, expected {shape[1]}×{shape[0]} pixels")
+                imgs.append(np.asarray(im.convert(mode)))
+        return to_uint8(np.stack(imgs), shape, str(path))
+    if not path.is_file():
+        raise UserError(f"sample file {path} does not exist: give a .npy/.npz of {_fmt(shape)} images or a folder of PNGs")
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                if len(z.files) != 1:
+                    raise UserError(f"{path}: .npz must hold exactly one image array, found {z.files}")
+                arr = z[z.files[0]]
+        else:
+            arr = np.load(path, allow_pickle=False)
+    except UserError:
+        raise
+    except Exception as exc:
+        raise UserError(f"cannot read {path} as a numeric array ({exc.__class__.__name__}): give a .npy of {_fmt(shape)} images") from None
+    return to_uint8(arr, shape, str(path))
+
+
+def grid(images: np.ndarray, nrow: int = 8, pad: int = 2) -> np.ndarray:
+    """uint8 N×H×W×C -> one uint8 image with the samples tiled ``nrow`` per row (white padding)."""
+    n, h, w, c = images.shape
+    rows = -(-n // nrow)
+    out = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), 255, dtype=np.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + col * (w + pad):pad + col * (w + pad) + w] = images[i]
+    return out
+
+
+def save_grid(images: np.ndarray, path: str | Path, nrow: int = 8, scale: int = 1) -> None:
+    """Write a sample grid PNG (nearest-neighbour upscaled ``scale``× so small images are visible)."""
+    from PIL import Image
+
+    g = grid(images, nrow)
+    if scale > 1:
+        g = g.repeat(scale, axis=0).repeat(scale, axis=1)
+    Image.fromarray(g[..., 0] if g.shape[2] == 1 else g).save(path)

@@ -1,0 +1,250 @@
+"""Image-GAN metrics on features: FID, KID, IS, precision/recall and density/coverage.
+
+All of them compare a feature embedding of generated images with the same embedding of the
+task's reference split, so :class:`ImageMetrics` extracts features once (one batched pass under
+``torch.inference_mode``) and derives every number from them. Reference features and their
+Gaussian statistics are cached per (task, version, split, extractor, n) in ``cache_root()/refstats``.
+
+Definitions and constants follow the reference tools:
+
+* FID (Heusel et al. 2017): Fréchet distance of Gaussians fitted to the features (``frechet.py``).
+* KID (Bińkowski et al. 2018): unbiased MMD² with the kernel k(x, y) = (xᵀy / d + 1)³ (float32, float64 sums) on
+  ``subsets`` random subsets of ``subset_size`` of each set; mean ± std over subsets.
+  torch-fidelity's defaults: 100 subsets of 1000, ``np.random.RandomState(2020)``.
+* IS (Salimans et al. 2016): exp E KL(p(y|x) ‖ p(y)) on logits, ``splits`` chunks of a
+  ``RandomState(2020)`` permutation, mean ± std (torch-fidelity's convention).
+* precision/recall (Kynkäänniemi et al. 2019): a sample is inside the other set's manifold when it
+  lies within the k-th nearest-neighbour radius (k=3) of some sample of that set.
+* density/coverage (Naeem et al. 2020): k=5 nearest-neighbour radii of the *real* samples only;
+  density = mean number of real balls containing a fake sample / k; coverage = share of real
+  samples whose ball contains at least one fake sample.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue
+from ganbench.metrics.frechet import frechet_distance, gaussian_stats
+
+KID_SUBSETS, KID_SUBSET_SIZE, SEED = 100, 1000, 2020
+
+
+# --- metrics on features ------------------------------------------------------------------------
+def _poly_kernel(a: np.ndarray, b: np.ndarray, degree: int, gamma: float, coef0: float) -> np.ndarray:
+    """(a bᵀ γ + c₀)^degree in float32 (as torch-fidelity computes it); sums are taken in float64."""
+    k = a @ b.T
+    k *= gamma
+    k += coef0
+    if degree == 3:  # integer cube by multiplication: several times faster than a float power
+        out = k * k
+        out *= k
+        return out
+    return k**degree
+
+
+def _mmd2_from_blocks(kxx: np.ndarray, kyy: np.ndarray, kxy: np.ndarray) -> float:
+    m = kxx.shape[0]
+    off_xx = kxx.sum(dtype=np.float64) - np.trace(kxx, dtype=np.float64)
+    off_yy = kyy.sum(dtype=np.float64) - np.trace(kyy, dtype=np.float64)
+    return float((off_xx + off_yy) / (m * (m - 1)) - 2.0 * kxy.sum(dtype=np.float64) / (m * m))
+
+
+FULL_KERNEL_LIMIT = 30_000_000  # entries (120 MB in float32): below it, kernels are computed once
+
+
+def kernel_inception_distance(fake: np.ndarray, real: np.ndarray, subsets: int = KID_SUBSETS,
+                              subset_size: int = KID_SUBSET_SIZE, degree: int = 3, gamma: float | None = None,
+                              coef0: float = 1.0, seed: int = SEED, full_kernel_limit: int = FULL_KERNEL_LIMIT) -> tuple[float, float]:
+    """KID mean and std over random subsets (the subset draws are torch-fidelity's: the same
+    ``RandomState(seed)`` drawing ``fake`` indices, then ``real`` indices, for each subset).
+    When the full kernel matrices are small they are computed once and each subset reads its
+    blocks from them (same numbers, one matrix product instead of 3 per subset)."""
+    fake = np.asarray(fake, dtype=np.float32)
+    real = np.asarray(real, dtype=np.float32)
+    if fake.shape[1] != real.shape[1]:
+        raise ValueError(f"KID needs features of one dimension, got {fake.shape[1]} and {real.shape[1]}")
+    if min(len(fake), len(real)) < subset_size:
+        raise ValueError(f"KID subset size {subset_size} exceeds the samples ({len(fake)} fake, {len(real)} real)")
+    gamma = 1.0 / fake.shape[1] if gamma is None else gamma
+    n1, n2 = len(fake), len(real)
+    full = (n1 + n2) ** 2 <= full_kernel_limit
+    if full:
+        both = np.concatenate([fake, real])
+        k_all = _poly_kernel(both, both, degree, gamma, coef0)
+    rng = np.random.RandomState(seed)
+    mmds = np.empty(subsets)
+    for i in range(subsets):
+        a = rng.choice(n1, subset_size, replace=False)
+        b = rng.choice(n2, subset_size, replace=False)
+        if full:
+            b = b + n1
+            mmds[i] = _mmd2_from_blocks(k_all[np.ix_(a, a)], k_all[np.ix_(b, b)], k_all[np.ix_(a, b)])
+        else:
+            f, r = fake[a], real[b]
+            mmds[i] = _mmd2_from_blocks(_poly_kernel(f, f, degree, gamma, coef0), _poly_kernel(r, r, degree, gamma, coef0),
+                                        _poly_kernel(f, r, degree, gamma, coef0))
+    return float(mmds.mean()), float(mmds.std())
+
+
+def inception_score(logits: np.ndarray, splits: int = 10, shuffle: bool = True, seed: int = SEED) -> tuple[float, float]:
+    """IS mean and std over ``splits`` chunks of the (shuffled) samples, from logits, float64."""
+    x = torch.as_tensor(np.asarray(logits), dtype=torch.float64)
+    n = x.shape[0]
+    if n < splits:
+        raise ValueError(f"inception score with {splits} splits needs at least {splits} samples, got {n}")
+    if shuffle:
+        x = x[torch.as_tensor(np.random.RandomState(seed).permutation(n))]
+    log_p = torch.log_softmax(x, dim=1)
+    scores = []
+    for i in range(splits):
+        lp = log_p[i * n // splits:(i + 1) * n // splits]
+        p = lp.exp()
+        log_q = torch.log(p.mean(dim=0, keepdim=True))
+        scores.append(float((p * (lp - log_q)).sum(dim=1).mean().exp()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def _kth_nn_radius(x: torch.Tensor, k: int, batch: int) -> torch.Tensor:
+    """Distance of each row to its k-th nearest other row (the row itself is at distance 0)."""
+    return torch.cat([torch.cdist(xb, x).kthvalue(k + 1, dim=1).values for xb in x.split(batch)])
+
+
+def _as_f64(a) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a), dtype=torch.float64)
+
+
+def precision_recall(fake, real, k: int = 3, batch: int = 2048) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN manifolds."""
+    fake, real = _as_f64(fake), _as_f64(real)
+    r_real, r_fake = _kth_nn_radius(real, k, batch), _kth_nn_radius(fake, k, batch)
+    precision = torch.cat([(torch.cdist(fb, real) <= r_real).any(dim=1) for fb in fake.split(batch)]).double().mean()
+    recall = torch.cat([(torch.cdist(rb, fake) <= r_fake).any(dim=1) for rb in real.split(batch)]).double().mean()
+    return float(precision), float(recall)
+
+
+def density_coverage(fake, real, k: int = 5, batch: int = 2048) -> tuple[float, float]:
+    """Density and coverage (Naeem et al. 2020), k-NN balls around real samples only."""
+    fake, real = _as_f64(fake), _as_f64(real)
+    r_real = _kth_nn_radius(real, k, batch)
+    inside = 0.0
+    covered = torch.zeros(len(real), dtype=torch.bool)
+    for fb in fake.split(batch):
+        hits = torch.cdist(fb, real) <= r_real  # fake × real
+        inside += float(hits.sum())
+        covered |= hits.any(dim=0)
+    return inside / (k * len(fake)), float(covered.double().mean())
+
+
+def prdc(fake, real, k_pr: int = 3, k_dc: int = 5, real_radii: dict | None = None,
+         batch: int = 2048) -> dict[str, float]:
+    """Precision, recall, density and coverage from one pass over the fake×real distances.
+
+    The same definitions as :func:`precision_recall` and :func:`density_coverage`, fused: the
+    real k-NN radii may come precomputed (``{k: radii}``, cached with the reference features),
+    the fake radii need one fake×fake pass, and every fake×real block is read once for all four.
+    """
+    fake, real = _as_f64(fake), _as_f64(real)
+    radii = dict(real_radii or {})
+    for k in (k_pr, k_dc):
+        if k not in radii:
+            radii[k] = _kth_nn_radius(real, k, batch)
+    r_pr, r_dc = _as_f64(radii[k_pr]), _as_f64(radii[k_dc])
+    r_fake = _kth_nn_radius(fake, k_pr, batch)
+    in_real = torch.zeros(len(fake), dtype=torch.bool)
+    recalled = torch.zeros(len(real), dtype=torch.bool)
+    covered = torch.zeros(len(real), dtype=torch.bool)
+    inside = 0.0
+    for start in range(0, len(fake), batch):
+        d = torch.cdist(fake[start:start + batch], real)  # fake × real
+        in_real[start:start + batch] = (d <= r_pr).any(dim=1)
+        recalled |= (d <= r_fake[start:start + batch, None]).any(dim=0)
+        hits = d <= r_dc
+        inside += float(hits.sum())
+        covered |= hits.any(dim=0)
+    return {"precision": float(in_real.double().mean()), "recall": float(recalled.double().mean()),
+            "density": inside / (k_dc * len(fake)), "coverage": float(covered.double().mean())}
+
+
+# --- the family -----------------------------------------------------------------------------------
+def _extract(extractor, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    feats, logits = [], []
+    with torch.inference_mode():
+        for i in range(0, len(images), batch):
+            f, lg = extractor(images[i:i + batch])
+            feats.append(np.asarray(f, dtype=np.float32))
+            logits.append(np.asarray(lg, dtype=np.float32))
+    return np.concatenate(feats), np.concatenate(logits)
+
+
+def reference_features(task, extractor) -> dict[str, np.ndarray]:
+    """Features, logits, μ and Σ of the task's whole reference split, cached as ``.npz``."""
+    from ganbench.core.data import cache_root
+
+    spec = task.spec
+    images = task.reference_samples(None)
+    n = len(images)
+    safe = lambda s: s.replace("/", "_").replace(":", "_")  # noqa: E731
+    path = cache_root() / "refstats" / f"{safe(spec.name)}-v{spec.version}-{spec.reference_split}-{safe(extractor.name)}-n{n}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            out = {k: z[k] for k in z.files}
+        if all(f"radius_k{k}" in out for k in (3, 5)):
+            return out
+    else:
+        feats, logits = _extract(extractor, images)
+        mu, sigma = gaussian_stats(feats)
+        out = {"features": feats, "logits": logits, "mu": mu, "sigma": sigma}
+    real = _as_f64(out["features"])
+    for k in (3, 5):  # the real k-NN radii of precision (k=3) and density/coverage (k=5)
+        out[f"radius_k{k}"] = _kth_nn_radius(real, k, 2048).numpy()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, **out)
+    tmp.replace(path)
+    return out
+
+
+class ImageMetrics(MetricFamily):
+    """One feature pass over generated images -> fid, kid, is, precision, recall, density, coverage.
+
+    Options: ``extractor`` (a name in ``ganbench.domains.image.features.FEATURES``; default the task's
+    ``default_extractor``), ``kid_subsets``, ``kid_subset_size``, ``is_splits``.
+    """
+
+    provides = {"fid": MIN, "kid": MIN, "is": MAX, "precision": MAX, "recall": MAX, "density": MAX, "coverage": MAX}
+
+    def compute(self) -> dict[str, MetricValue]:
+        from ganbench.domains.image.features import build_extractor
+
+        images = np.concatenate([np.asarray(b) for b in self._batches]) if len(self._batches) > 1 else np.asarray(self._batches[0])
+        name = self.options.get("extractor") or getattr(self.task, "default_extractor", "inception-v3")
+        extractor = build_extractor(name, self.task)
+        ref = reference_features(self.task, extractor)
+        feats, logits = _extract(extractor, images)
+        n, n_ref = len(feats), len(ref["features"])
+        mu, sigma = gaussian_stats(feats)
+        subset = min(int(self.options.get("kid_subset_size", KID_SUBSET_SIZE)), n, n_ref)
+        subsets = int(self.options.get("kid_subsets", KID_SUBSETS))
+        splits = int(self.options.get("is_splits", 10))
+        kid_mean, kid_std = kernel_inception_distance(feats, ref["features"], subsets, subset)
+        is_mean, is_std = inception_score(logits, splits)
+        pr = prdc(feats, ref["features"], 3, 5, {3: ref["radius_k3"], 5: ref["radius_k5"]})
+        prec, rec, dens, cov = pr["precision"], pr["recall"], pr["density"], pr["coverage"]
+        base = {"n": n, "reference": f"{self.task.spec.reference_split} split", "n_reference": n_ref,
+                "extractor": extractor.name, **getattr(extractor, "details", {})}
+        return {
+            "fid": MetricValue(frechet_distance(mu, sigma, ref["mu"], ref["sigma"]), MIN, dict(base)),
+            "kid": MetricValue(kid_mean, MIN, {**base, "std": kid_std, "subsets": subsets, "subset_size": subset,
+                                              "kernel": "(x.y/d + 1)^3, unbiased MMD^2"}),
+            "is": MetricValue(is_mean, MAX, {**base, "std": is_std, "splits": splits, "n_reference": None,
+                                            "reference": "none (generated logits only)"}),
+            "precision": MetricValue(prec, MAX, {**base, "k": 3}),
+            "recall": MetricValue(rec, MAX, {**base, "k": 3}),
+            "density": MetricValue(dens, MAX, {**base, "k": 5}),
+            "coverage": MetricValue(cov, MAX, {**base, "k": 5}),
+        }
+

@@ -1,0 +1,111 @@
+"""Synthetic-oracle sequence tasks (SeqGAN's benchmark): data are samples of a fixed random LSTM.
+
+The training set is ``n_train`` oracle samples drawn with a fixed seed and the test set a
+separate, fresh ``n_test`` samples with another seed (never the training data: "NLL-test" on the
+training set is a known mistake). The oracle's own entropy rate, estimated as its NLL of the
+test set, is the floor of ``nll_oracle`` and is stored in every record. The generated sets are
+cached under ``cache_root()/text`` keyed by task name and version, so they are drawn once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganbench.core.data import cache_root
+from ganbench.core.errors import UserError
+from ganbench.domains.sequence.generator import SequenceGenerator
+from ganbench.domains.sequence.task import SequenceTask
+
+
+class OracleTask(SequenceTask):
+    n_train = 10_000
+    n_test = 10_000
+    train_seed = 2017
+    test_seed = 2018
+    start_id = 0
+    qd_metrics = ("nll_oracle", "nll_test")
+
+    def build_oracle(self) -> SequenceGenerator:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def oracle(self) -> SequenceGenerator:
+        if not hasattr(self, "_oracle"):
+            self._oracle = self.build_oracle()
+        return self._oracle
+
+    @property
+    def vocab_size(self) -> int:
+        return self.oracle().vocab_size
+
+    @property
+    def max_len(self) -> int:
+        return self.oracle().max_len
+
+    def _data(self) -> dict:
+        if hasattr(self, "_cached"):
+            return self._cached
+        path = cache_root() / "text" / f"{self.spec.name.replace('/', '-')}-v{self.spec.version}.npz"
+        data = None
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    data = {k: z[k] for k in ("train", "test", "entropy")}
+            except (OSError, ValueError, KeyError):
+                data = None  # a corrupt cache is redrawn
+        if data is None:
+            oracle = self.oracle()
+            train = oracle.sample(self.n_train, torch.Generator().manual_seed(self.train_seed), batch=1000)
+            test = oracle.sample(self.n_test, torch.Generator().manual_seed(self.test_seed), batch=1000)
+            total, count = oracle.nll_sum(test)
+            data = {"train": train.numpy().astype(np.int32), "test": test.numpy().astype(np.int32),
+                    "entropy": np.float64(total / count)}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, **data)
+            tmp.replace(path)
+        self._cached = {"train": torch.from_numpy(np.asarray(data["train"], dtype=np.int64)),
+                        "test": torch.from_numpy(np.asarray(data["test"], dtype=np.int64)),
+                        "entropy": float(data["entropy"])}
+        return self._cached
+
+    def train_tokens(self) -> torch.Tensor:
+        return self._data()["train"]
+
+    def test_tokens(self) -> torch.Tensor:
+        return self._data()["test"]
+
+    def test_details(self) -> dict:
+        return {"split": "test", "test_sequences": self.n_test, "test_seed": self.test_seed}
+
+    def oracle_entropy(self) -> float:
+        """The oracle's NLL of its own fresh test samples: the floor of nll_oracle."""
+        return self._data()["entropy"]
+
+    def reference_samples(self, n: int | None = None) -> torch.Tensor:
+        return self.test_tokens()[: n or self.n_test]
+
+    def decode(self, raw: torch.Tensor) -> torch.Tensor:
+        return raw.long()
+
+    def load_samples(self, path: str | Path) -> torch.Tensor:
+        """SeqGAN's sample format: one sequence a line, ``max_len`` token ids separated by spaces."""
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"sample file {path} does not exist: give one sequence a line of {self.max_len} token ids")
+        rows = []
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                ids = [int(x) for x in line.split()]
+            except ValueError:
+                raise UserError(f"{path}:{number}: expected {self.max_len} integer token ids separated by spaces") from None
+            if len(ids) != self.max_len or min(ids) < 0 or max(ids) >= self.vocab_size:
+                raise UserError(f"{path}:{number}: need exactly {self.max_len} ids in 0..{self.vocab_size - 1}, got {len(ids)} ids")
+            rows.append(ids)
+        if not rows:
+            raise UserError(f"{path} holds no sequences: give one sequence a line of {self.max_len} token ids")
+        return torch.tensor(rows, dtype=torch.long)

@@ -1,0 +1,110 @@
+"""Shared pieces of the 2-D Gaussian-mixture tasks (ring and grid): data, nets, sample files.
+
+Both follow the VEEGAN / PacGAN protocol: modes of equal weight and isotropic σ; evaluation on
+2,500 generated samples; a sample is high quality when its distance to the nearest mode is below
+3σ; a mode is covered when it has at least one high-quality sample.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from ganbench.core.errors import UserError
+from ganbench.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganbench.core.task import Task
+
+# The 2-D nets of the mode-collapse papers, sized for a CPU budget: G 3×128 ReLU+BN from 2-d noise,
+# D 2×128 maxout(5) (PacGAN's D is 3×200 maxout(5), its G 4×400: --set g_hidden=400 g_layers=4
+# d_hidden=200 d_layers=3 reproduces it at ~3× the CPU time). Batch 100 as in PacGAN; Adam
+# lr 5e-4, β=(0.5, 0.999) for every objective (wgan-gp keeps its own β2=0.9 and n_dis=5).
+MIXTURE_DEFAULTS: dict[str, Any] = {
+    "latent_dim": 2,
+    "g_hidden": 128,
+    "g_layers": 3,
+    "d_hidden": 128,
+    "d_layers": 2,
+    "d_maxout": 5,
+    "batch_size": 100,
+    "lr_g": 5e-4,
+    "lr_d": 5e-4,
+}
+
+MIXTURE_SMOKE: dict[str, Any] = {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1, "batch_size": 32}
+
+
+class GaussianMixtureTask(Task):
+    """A mixture of equal-weight isotropic Gaussians in the plane; subclasses define ``means``."""
+
+    sigma: float
+
+    @classmethod
+    def means(cls) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def real_batch(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+        means = torch.as_tensor(self.means(), dtype=torch.float32)
+        idx = torch.randint(len(means), (batch_size,), generator=generator)
+        return means[idx] + self.sigma * torch.randn(batch_size, 2, generator=generator)
+
+    def reference_samples(self, n: int | None = None) -> np.ndarray:
+        g = torch.Generator().manual_seed(12345)
+        return self.real_batch(n or self.spec.eval_samples, g).numpy().astype(np.float64)
+
+    def build_models(self, cfg: Mapping[str, Any]):
+        G = MLPGenerator(int(cfg["latent_dim"]), 2, int(cfg["g_hidden"]), int(cfg["g_layers"]))
+        D = MLPDiscriminator(2, int(cfg["d_hidden"]), int(cfg["d_layers"]), int(cfg["d_maxout"]))
+        return G, D
+
+    def decode(self, raw: torch.Tensor) -> np.ndarray:
+        return raw.detach().cpu().numpy().astype(np.float64)
+
+    def save_artifacts(self, G, run_dir: Path, run_id: str) -> dict[str, str]:
+        """A scatter plot of 2,500 samples (fixed noise) over the true modes: ``samples.png``."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        pts = self.decode(self.sample(G, self.spec.eval_samples, torch.Generator().manual_seed(0)))
+        means = self.means()
+        fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
+        ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.4, color="tab:blue", label="generated")
+        ax.scatter(means[:, 0], means[:, 1], s=30, marker="x", color="tab:red", label="modes")
+        lim = 1.4 * np.abs(means).max()
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.set_title(run_id, fontsize=7)
+        ax.legend(loc="upper right", fontsize=6)
+        fig.tight_layout()
+        fig.savefig(run_dir / "samples.png")
+        plt.close(fig)
+        return {"samples_png": f"{run_id}/samples.png"}
+
+    def load_samples(self, path: str | Path) -> np.ndarray:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"sample file {path} does not exist: give a .npy (or .npz, .csv) file of N×2 points")
+        try:
+            if path.suffix == ".npz":
+                with np.load(path, allow_pickle=False) as z:
+                    if len(z.files) != 1:
+                        raise UserError(f"{path}: .npz must hold exactly one array of N×2 points, found {z.files}")
+                    arr = z[z.files[0]]
+            elif path.suffix in (".csv", ".txt"):
+                arr = np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=2)
+            else:
+                arr = np.load(path, allow_pickle=False)
+        except UserError:
+            raise
+        except Exception as exc:  # corrupt file, object array, text in a .npy ...
+            raise UserError(f"cannot read {path} as a numeric array ({exc.__class__.__name__}): give a .npy of N×2 floats") from None
+        if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
+            raise UserError(f"{path}: samples of {self.spec.name} must be an N×2 array of points, got shape {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.number):
+            raise UserError(f"{path}: samples must be numeric, got dtype {arr.dtype}")
+        return arr.astype(np.float64)

@@ -1,0 +1,1 @@
+"""Reporting: tables over seeds, significance, stability, published rows; Markdown, CSV, JSON and HTML."""

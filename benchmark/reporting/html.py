@@ -1,0 +1,357 @@
+"""The leaderboard as one static HTML page: tables, plots and samples, no server, no external asset.
+
+``ganbench report --format html --out DIR`` writes ``DIR/index.html``: per task a leaderboard table
+(mean ± std over seeds, n, ↑/↓, best in bold, diverged/failed counts, p-value against the best,
+published rows marked), training curves from ``log.csv``, metric-over-steps curves from
+``evals.jsonl``, and what each method generates (sample images, text lines, molecules drawn by
+RDKit) from the run's artifacts; then the cross-task mean rank and the stability summary.
+Figures are PNGs embedded as base64 ``data:`` URIs, so the file can be mailed or committed alone.
+Every string that comes from a record or a user (task, method, tag, metric, error, sample text)
+goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Iterable
+
+from ganbench.reporting import plots
+from ganbench.reporting.leaderboard import Leaderboard, build_leaderboard
+from ganbench.reporting.tables import ARROW, TaskTable, _best_labels, summary_ranks
+from ganbench.reporting.stability import fmt_collapse, fmt_rate, fmt_spread
+from ganbench.reporting.stats import ALPHA, TESTS
+
+MAX_IMAGE_BYTES = 3_000_000
+SAMPLE_LINES = 8
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1280px;padding:0 1.2em 3em;color:#1a1a1a}
+h1{margin-top:.8em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
+th,td{border:1px solid #d0d0d0;padding:.25em .55em;text-align:right;white-space:nowrap}
+th{background:#f3f3f3}td.l,th.l{text-align:left}td.l{white-space:normal;min-width:10em}
+tr.published td{background:#fbf7e6;color:#5a4a00;font-style:italic}
+.badge{display:inline-block;font-size:.75em;font-style:normal;padding:0 .4em;border-radius:.6em;background:#e8c547;color:#222;margin-right:.3em}
+.badge.recalled{background:#f0b27a}.badge.measured{background:#aed6f1}
+.sig{color:#0a7d29;font-weight:600}.muted{color:#777}.err{color:#b00020}
+.notes{font-size:.85em;color:#333}.notes li{margin:.15em 0}
+figure{margin:.8em 0}figure img{max-width:100%;border:1px solid #eee}
+.cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;padding:.5em;max-width:420px}
+.card h4{margin:.1em 0 .4em;font-size:.9em}.card img{max-width:320px}
+.scroll{overflow-x:auto;max-width:100%}
+pre.samples{font-size:.8em;white-space:pre-wrap;max-width:400px;margin:0}
+nav a{margin-right:1em}
+"""
+
+
+def esc(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def slug(text: str) -> str:
+    return "task-" + re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def img_tag(png: bytes | None, alt: str, mime: str = "image/png") -> str:
+    if not png:
+        return ""
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:{mime};base64,{data}" alt="{esc(alt)}">'
+
+
+def _artifact_path(rec: dict, rel: str) -> Path | None:
+    base = Path(rec.get("_path", ".")).parent
+    p = (base / rel).resolve()
+    try:  # artifacts must stay inside the results folder that holds the record
+        p.relative_to(base.resolve())
+    except ValueError:
+        return None
+    return p if p.is_file() else None
+
+
+# --- tables --------------------------------------------------------------------------------------
+def _status_badge(status: str) -> str:
+    return f'<span class="badge {esc(status)}">published · {esc(status)}</span>'
+
+
+def task_table_html(lb: Leaderboard, t: TaskTable) -> str:
+    comps = lb.comparisons.get((t.task, t.version), {})
+    best = _best_labels(t)
+    test_name = "Welch" if lb.test == "welch" else "Mann–Whitney"
+    head = ['<th>rank</th>', '<th class="l">method</th>', '<th>n (ok)</th>', '<th>seeds</th>', '<th>diverged</th>',
+            '<th>failed</th>', '<th>steps</th>']
+    head += [f'<th title="{esc(c.label)}">{esc(c.label)} {ARROW[c.direction]}{" ★" if c.label == t.main_column else ""}</th>'
+             for c in t.columns]
+    head.append(f'<th>vs best: p ({test_name})</th><th>significant</th>')
+    rows = []
+    for i, r in enumerate(t.rows):
+        div = f"{r.n_diverged}" + (f' <span class="muted">(at {", ".join(map(str, r.diverged_steps))})</span>'
+                                   if r.diverged_steps else "")
+        failed = f'<span class="err" title="{esc("; ".join(r.errors))}">{r.n_failed}</span>' if r.n_failed else "0"
+        cells = [f"<td>{r.rank if r.rank is not None else '—'}</td>", f'<td class="l">{esc(r.label)}</td>',
+                 f"<td>{r.n_ok}</td>", f"<td>{esc(','.join(map(str, r.seeds)))}</td>", f"<td>{div}</td>",
+                 f"<td>{failed}</td>", f"<td>{r.steps}</td>"]
+        for c in t.columns:
+            cell = r.cells.get(c.label)
+            text = esc(cell.fmt()) if cell else "—"
+            if cell and cell.n != r.n_ok:
+                text += f' <span class="muted">(n={cell.n})</span>'
+            if i in best.get(c.label, ()) and len(t.rows) > 1:
+                text = f"<strong>{text}</strong>"
+            cells.append(f"<td>{text}</td>")
+        comp = comps.get(r.label)
+        if comp is None:
+            cells += ["<td>—</td>", "<td>—</td>"]
+        elif comp.method == comp.best:
+            cells += ['<td class="muted">best</td>', "<td>—</td>"]
+        else:
+            p = comp.short().replace(" ✓", "")
+            sig = '<span class="sig">yes</span>' if comp.significant else ("no" if comp.significant is False else "—")
+            cells += [f"<td>{esc(p)}</td>", f"<td>{sig}</td>"]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    notes_extra = []
+    for prow, by_col, rest in lb.published_for(t):
+        if by_col:
+            cells = ["<td>—</td>", f'<td class="l">{_status_badge(prow.status)}{esc(prow.method)} '
+                                   f'<span class="muted">[{esc(prow.source)}]</span></td>'] + ["<td>—</td>"] * 5
+            cells += [f"<td>{esc(by_col[c.label].fmt())}</td>" if c.label in by_col else "<td>—</td>" for c in t.columns]
+            cells += ["<td>—</td>", "<td>—</td>"]
+            rows.append('<tr class="published">' + "".join(cells) + "</tr>")
+        if rest:
+            notes_extra.append(f"<li>{_status_badge(prow.status)}<em>{esc(prow.method)}</em> [{esc(prow.source)}], "
+                               f"not comparable with a column here: "
+                               + ", ".join(f"{esc(k)} {esc(v.fmt())}" for k, v in rest.items()) + "</li>")
+    table = f'<div class="scroll"><table class="leaderboard" data-task="{esc(t.task)}"><thead><tr>{"".join(head)}</tr>' \
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>'
+    return table + _task_notes(lb, t, notes_extra)
+
+
+def _task_notes(lb: Leaderboard, t: TaskTable, extra: list[str]) -> str:
+    items = []
+    for col in t.columns:
+        details = ", ".join(f"{k}={json.loads(v)}" for k, v in col.signature)
+        items.append(f"<li><code>{esc(col.label)}</code> {ARROW[col.direction]}: {esc(details)}</li>")
+    items.append("<li>config hashes: " + ", ".join(f"{esc(r.label)}: <code>{esc(r.config_hash)}</code>" for r in t.rows) + "</li>")
+    errs = [f"{esc(r.label)}: {esc(e)}" for r in t.rows for e in r.errors if e]
+    if errs:
+        items.append('<li class="err">failures: ' + "; ".join(errs) + "</li>")
+    items.append(f"<li>p: two-sided {esc(TESTS[lb.test])} over seeds of <code>{esc(t.main_column)}</code>, the rank-1 row "
+                 f"against each other row; significant means p &lt; {ALPHA}; n/a says why no test could run.</li>")
+    pubs = lb.published_for(t)
+    seen = {}
+    for prow, _, _ in pubs:
+        seen.setdefault(prow.source, prow)
+    for key, prow in seen.items():
+        link = f' <a href="{esc(prow.url)}">{esc(prow.url)}</a>' if prow.url else ""
+        note = f" — {esc(prow.note)}" if prow.note else ""
+        items.append(f"<li>[{esc(key)}] {esc(prow.citation)}{link}{note}</li>")
+    if pubs:
+        items.append("<li>rows marked <em>published</em> are values from the literature: never in our means, ranks, "
+                     "bold or tests.</li>")
+    return '<ul class="notes">' + "".join(items + extra) + "</ul>"
+
+
+def summary_html(lb: Leaderboard) -> str:
+    summary = summary_ranks(lb.tables)
+    if not summary:
+        return ""
+    tasks = [t.task for t in lb.tables]
+    head = '<th class="l">method</th><th>tasks</th><th>mean rank</th>' + "".join(f"<th>{esc(t)}</th>" for t in tasks)
+    body = "".join(
+        f'<tr><td class="l">{esc(s["method"])}</td><td>{s["tasks"]}</td><td>{s["mean_rank"]:.2f}</td>'
+        + "".join(f"<td>{esc(s['ranks'].get(t, '—'))}</td>" for t in tasks) + "</tr>" for s in summary)
+    return f'<div class="scroll"><table class="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def stability_html(lb: Leaderboard) -> str:
+    st = lb.stability
+    if not st.methods:
+        return ""
+    head = ['<th class="l">method</th>', "<th>tasks</th>", "<th>runs</th>", "<th>diverged</th>", "<th>failed</th>",
+            "<th>seed spread</th>"] + [f"<th>{esc(c.header)}</th>" for c in st.columns]
+    body = []
+    for m in st.methods:
+        cells = [f'<td class="l">{esc(m.method)}</td>', f"<td>{len(m.tasks)}</td>", f"<td>{m.runs}</td>",
+                 f"<td>{esc(fmt_rate(m))}</td>", f"<td>{m.failed}</td>", f"<td>{esc(fmt_spread(m))}</td>"]
+        cells += [f"<td>{esc(fmt_collapse(m, c))}</td>" for c in st.columns]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    explain = ("Per method over every task and seed: divergence rate = diverged / (finished + diverged) runs; seed "
+               "spread = seed-to-seed std of each task's main metric / |that task's mean over all methods|, averaged over "
+               "tasks with ≥ 2 finished seeds (lower is steadier); mode collapse = the domain's diversity metric over "
+               "finished runs (toy: fraction of modes covered; text: Self-BLEU, lower is more diverse; molecules: "
+               "unique@10k, IntDiv; images: recall, coverage).")
+    return (f'<p class="notes">{esc(explain)}</p><div class="scroll"><table class="stability"><thead><tr>{"".join(head)}'
+            f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+# --- figures and samples -------------------------------------------------------------------------
+def _runs_of(lb: Leaderboard, t: TaskTable) -> list[tuple[str, dict]]:
+    labels = {(r.objective, r.tag or None, r.config_hash): r.label for r in t.rows}
+    out = []
+    for rec in sorted(lb.records_by_table.get((t.task, t.version), []), key=lambda r: r["seed"]):
+        label = labels.get((rec["objective"], rec.get("tag") or None, rec["config_hash"]))
+        if label:
+            out.append((label, rec))
+    return out
+
+
+def figures_html(lb: Leaderboard, t: TaskTable) -> str:
+    order = [r.label for r in t.rows]
+    logs, evals, sweeps = [], [], []
+    for label, rec in _runs_of(lb, t):
+        arts = rec.get("artifacts") or {}
+        if arts.get("quality_diversity") and (p := _artifact_path(rec, arts["quality_diversity"])):
+            try:
+                sweeps.append((label, rec["seed"], json.loads(p.read_text())))
+            except (OSError, ValueError):
+                pass
+        if arts.get("log") and (p := _artifact_path(rec, arts["log"])):
+            logs.append((label, rec["seed"], plots.read_log(p)))
+        if arts.get("evals") and (p := _artifact_path(rec, arts["evals"])):
+            evals.append((label, rec["seed"], plots.read_evals(p)))
+    parts = []
+    png = plots.training_curves(logs, order)
+    if png:
+        parts.append(f"<figure>{img_tag(png, f'training curves of {t.task}')}<figcaption>Training curves from each run's "
+                     f"log.csv (one line per seed, moving average; gradient norms on a log scale).</figcaption></figure>")
+    metrics = [(c.metric, c.direction) for c in t.columns]
+    png = plots.metric_curves(evals, list(dict.fromkeys(metrics)), order)
+    if png:
+        parts.append(f"<figure>{img_tag(png, f'metrics over steps of {t.task}')}<figcaption>Metrics of the periodic "
+                     f"evaluations (evals.jsonl) over training steps.</figcaption></figure>")
+    png = plots.quality_diversity(sweeps, order)
+    if png:
+        temps = sorted({tt for _, _, sw in sweeps for tt in sw.get("temperatures", [])})
+        n = sorted({sw.get("n_samples") for _, _, sw in sweeps})
+        parts.append(f"<figure>{img_tag(png, f'quality-diversity curves of {t.task}')}<figcaption>Quality–diversity: "
+                     f"each run sampled at temperatures {esc(', '.join(f'{x:g}' for x in temps))} "
+                     f"({esc(', '.join(str(x) for x in n))} samples per point); compare methods along the curves, "
+                     f"not at T = 1 alone.</figcaption></figure>")
+    return "".join(parts)
+
+
+def _sample_card(label: str, rec: dict, domain: str) -> str:
+    body = []
+    for name, rel in (rec.get("artifacts") or {}).items():
+        if name in ("log", "evals") or not isinstance(rel, str):
+            continue
+        path = _artifact_path(rec, rel)
+        if path is None:
+            continue
+        suffix = path.suffix.lower()
+        if suffix in IMAGE_TYPES and path.stat().st_size <= MAX_IMAGE_BYTES:
+            body.append(img_tag(path.read_bytes(), f"{name} of {label}", IMAGE_TYPES[suffix]))
+        elif suffix in (".txt", ".smi", ".csv"):
+            lines = _head_lines(path, 200 if domain == "molecule" else SAMPLE_LINES)
+            if domain == "molecule":
+                png = plots.molecules_png(lines)
+                if png:
+                    body.append(img_tag(png, f"molecules generated by {label}"))
+            body.append(f'<pre class="samples">{esc(chr(10).join(lines[:SAMPLE_LINES]))}</pre>')
+    if not body:
+        return ""
+    return f'<div class="card"><h4>{esc(label)} · seed {esc(rec["seed"])}</h4>{"".join(body)}</div>'
+
+
+def _head_lines(path: Path, n: int) -> list[str]:
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            out.append(line.rstrip("\n"))
+            if len(out) >= n:
+                break
+    return out
+
+
+def samples_html(lb: Leaderboard, t: TaskTable) -> str:
+    domain = t.task.split("/", 1)[0]
+    cards, done = [], set()
+    for label, rec in _runs_of(lb, t):  # the lowest finished seed of each method
+        if label in done or rec["status"] != "ok":
+            continue
+        card = _sample_card(label, rec, domain)
+        if card:
+            cards.append(card)
+            done.add(label)
+    if not cards:
+        return ""
+    return f'<details open><summary>Samples (one seed per method)</summary><div class="cards">{"".join(cards)}</div></details>'
+
+
+def published_only_html(lb: Leaderboard) -> str:
+    parts = []
+    for task in lb.tasks_without_runs():
+        rows = lb.published.for_task(task)
+        parts.append(f"<h3>{esc(task)}</h3>")
+        for source in dict.fromkeys(r.source for r in rows):
+            group = [r for r in rows if r.source == source]
+            labels = list(dict.fromkeys(k for r in group for k in r.values))
+            first = group[0]
+            parts.append(f'<p class="notes">[{esc(source)}] {esc(first.citation)}'
+                         + (f" — {esc(first.note)}" if first.note else "") + "</p>")
+            head = '<th class="l">method</th>' + "".join(f"<th>{esc(x)}</th>" for x in labels)
+            body = "".join(f'<tr class="published"><td class="l">{_status_badge(r.status)}{esc(r.method)}</td>'
+                           + "".join(f"<td>{esc(r.values[x].fmt()) if x in r.values else '—'}</td>" for x in labels)
+                           + "</tr>" for r in group)
+            parts.append(f'<div class="scroll"><table class="published-only"><thead><tr>{head}</tr></thead>'
+                         f'<tbody>{body}</tbody></table></div>')
+    return "".join(parts)
+
+
+# --- page ----------------------------------------------------------------------------------------
+def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: str = "", source: str = "",
+                problems: Iterable = ()) -> str:
+    problems = list(problems)
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
+           f"<h1>{esc(title)}</h1>",
+           f'<p class="notes">{len(lb.records)} run records from <code>{esc(source)}</code>, {len(lb.tables)} tasks; '
+           f'generated {esc(now)}' + (f" by <code>{esc(command)}</code>" if command else "") + ". Mean ± sample std over "
+           "seeds of the runs that finished; diverged and failed runs are counted, never averaged. ↑ higher is better, "
+           "↓ lower is better; <strong>bold</strong> is the best of our rows in its column; rank uses the task's main "
+           "metric (★).</p>"]
+    if lb.tables:
+        out.append("<nav>" + "".join(f'<a href="#{slug(t.task + "-v" + t.version)}">{esc(t.task)}</a>' for t in lb.tables)
+                   + '<a href="#summary">summary</a><a href="#stability">stability</a></nav>')
+    for t in lb.tables:
+        out.append(f'<section class="task" id="{slug(t.task + "-v" + t.version)}">')
+        out.append(f"<h2>{esc(t.task)} <small class=\"muted\">v{esc(t.version)} · main metric "
+                   f"<code>{esc(t.main_metric)}</code></small></h2>")
+        out.append(task_table_html(lb, t))
+        out.append(figures_html(lb, t))
+        out.append(samples_html(lb, t))
+        out.append("</section>")
+    out.append('<section id="summary"><h2>Across tasks: mean rank</h2>' + (summary_html(lb) or "<p>no ranked rows</p>")
+               + "</section>")
+    out.append('<section id="stability"><h2>Stability across domains</h2>' + (stability_html(lb) or "<p>no runs</p>")
+               + "</section>")
+    extra = published_only_html(lb)
+    if extra:
+        out.append('<section id="published"><h2>Published results for tasks without runs here</h2>' + extra + "</section>")
+    if problems:
+        out.append('<section id="skipped"><h2>Skipped files</h2><ul class="notes">'
+                   + "".join(f"<li><code>{esc(p)}</code>: {esc(why)}</li>" for p, why in problems) + "</ul></section>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def write_html_report(records: list[dict], out_dir: str | Path, command: str = "", source: str = "",
+                      problems: Iterable = (), test: str = "welch", title: str = "ganbench leaderboard") -> Path:
+    from ganbench.core.atomic import atomic_write_text
+
+    lb = build_leaderboard(records, test)
+    path = Path(out_dir) / "index.html"
+    atomic_write_text(path, render_html(lb, title, command, source, problems))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)  # a page to publish: readable like any file the user writes (not 0600)
+    return path

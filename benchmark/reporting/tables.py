@@ -1,0 +1,314 @@
+"""Leaderboard tables from run records: mean ± std over seeds, ranks, cross-task mean rank.
+
+Records are grouped by (task, task version, objective, tag, config hash): runs under different
+configs or task versions are never averaged together. Only runs with status ``ok`` enter the
+means; diverged and failed runs are counted in their own columns. A metric whose provenance
+(sample count, feature extractor, reference) differs between groups of one task gets one column
+per provenance instead of one mixed column. Ranks use each task's main metric and its direction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+ARROW = {"max": "↑", "min": "↓"}
+# per-run details that do not affect comparability (counts of what one run's samples contained)
+VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run", "empty_hypotheses", "empty_sentences", "unknown_words"})
+
+
+@dataclass
+class Cell:
+    mean: float
+    std: float
+    n: int  # finite values averaged
+    n_nonfinite: int = 0
+
+    def fmt(self, digits: int = 3) -> str:
+        if self.n == 0:
+            return "—" if not self.n_nonfinite else f"nan ({self.n_nonfinite})"
+        text = f"{_num(self.mean, digits)} ± {_num(self.std, digits)}" if self.n > 1 else _num(self.mean, digits)
+        if self.n_nonfinite:
+            text += f" ({self.n_nonfinite} nan)"
+        return text
+
+
+def _num(x: float, digits: int) -> str:
+    if not math.isfinite(x):
+        return repr(x)
+    if x != 0 and (abs(x) >= 1e5 or abs(x) < 10 ** -(digits)):
+        return f"{x:.{digits}g}"
+    return f"{x:.{digits}f}"
+
+
+@dataclass
+class Column:
+    metric: str
+    direction: str
+    signature: tuple  # provenance of the numbers in this column
+    label: str = ""
+
+    @property
+    def header(self) -> str:
+        return f"{self.label or self.metric} {ARROW[self.direction]}"
+
+
+@dataclass
+class Row:
+    objective: str
+    tag: str | None
+    config_hash: str
+    seeds: list[int]
+    n_ok: int
+    n_diverged: int
+    n_failed: int
+    steps: int
+    cells: dict[str, Cell] = field(default_factory=dict)  # column label -> cell
+    rank: int | None = None
+    diverged_steps: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    values: dict[str, list[float]] = field(default_factory=dict)  # column label -> finite per-seed values (significance tests)
+
+    @property
+    def label(self) -> str:
+        return f"{self.objective}[{self.tag}]" if self.tag else self.objective
+
+
+@dataclass
+class TaskTable:
+    task: str
+    version: str
+    main_metric: str
+    columns: list[Column]
+    rows: list[Row]
+    main_column: str  # label of the column ranks use
+
+
+def _signature(details: dict) -> tuple:
+    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in details.items()
+                        if k not in VOLATILE_DETAILS and k not in ("value", "direction")))
+
+
+def _float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def build_tables(records: Iterable[dict]) -> list[TaskTable]:
+    by_task: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for rec in records:
+        by_task[(rec["task"]["name"], str(rec["task"]["version"]))].append(rec)
+    tables = []
+    for (task, version), recs in sorted(by_task.items()):
+        tables.append(_task_table(task, version, recs))
+    return tables
+
+
+def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
+    main_metric = next((r["task"].get("main_metric") for r in recs if r["task"].get("main_metric")), None)
+    # columns: one per (metric, provenance signature)
+    sigs: dict[str, dict[tuple, str]] = defaultdict(dict)
+    order: list[str] = []
+    for rec in recs:
+        for name, m in rec["metrics"].items():
+            if name not in order:
+                order.append(name)
+            sigs[name].setdefault(_signature({k: v for k, v in m.items()}), m["direction"])
+    columns: list[Column] = []
+    for name in order:
+        variants = list(sigs[name].items())
+        for i, (sig, direction) in enumerate(variants):
+            label = name if len(variants) == 1 else f"{name} ({_differing(sig, [s for s, _ in variants])})"
+            columns.append(Column(name, direction, sig, label))
+    if main_metric is None and columns:
+        main_metric = columns[0].metric
+    main_cols = [c for c in columns if c.metric == main_metric]
+    main_column = main_cols[0].label if main_cols else (main_metric or "")
+
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for rec in recs:
+        groups[(rec["objective"], rec.get("tag"), rec["config_hash"])].append(rec)
+    rows = []
+    for (objective, tag, chash), runs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+        ok = [r for r in runs if r["status"] == "ok"]
+        row = Row(objective, tag, chash, sorted(r["seed"] for r in runs), len(ok),
+                  sum(r["status"] == "diverged" for r in runs), sum(r["status"] == "failed" for r in runs),
+                  int(runs[0]["config"].get("steps", 0)))
+        row.diverged_steps = sorted(int(r["diverged"]["step"]) for r in runs if r["status"] == "diverged" and r.get("diverged"))
+        row.errors = sorted({r.get("error") or "" for r in runs if r["status"] == "failed"})
+        for col in columns:
+            vals = [_float(r["metrics"][col.metric]["value"]) for r in ok
+                    if col.metric in r["metrics"] and _signature(r["metrics"][col.metric]) == col.signature]
+            if not vals:
+                continue
+            finite = [v for v in vals if math.isfinite(v)]
+            n = len(finite)
+            mean = sum(finite) / n if n else float("nan")
+            std = math.sqrt(sum((v - mean) ** 2 for v in finite) / (n - 1)) if n > 1 else 0.0
+            row.cells[col.label] = Cell(mean, std, n, len(vals) - n)
+            row.values[col.label] = finite
+        rows.append(row)
+    # rank on the main metric (direction-aware); rows without a finite value rank last
+    if main_cols:
+        sign = -1.0 if main_cols[0].direction == "max" else 1.0
+        keyed = [(sign * r.cells[main_column].mean if main_column in r.cells and r.cells[main_column].n else math.inf, r)
+                 for r in rows]
+        keyed.sort(key=lambda kr: kr[0])
+        prev, rank = None, 0
+        for i, (k, r) in enumerate(keyed):
+            if k != prev:
+                rank, prev = i + 1, k
+            r.rank = rank
+        rows = [r for _, r in keyed]
+    return TaskTable(task, version, main_metric or "", columns, rows, main_column)
+
+
+def _differing(sig: tuple, all_sigs: list[tuple]) -> str:
+    common = set.intersection(*(set(s) for s in all_sigs))
+    parts = [f"{k}={json.loads(v)}" for k, v in sig if (k, v) not in common]
+    return ", ".join(parts) or "variant"
+
+
+def summary_ranks(tables: list[TaskTable]) -> list[dict]:
+    """Mean rank of each method label across the tasks where it ran."""
+    ranks: dict[str, dict[str, int]] = defaultdict(dict)
+    for t in tables:
+        for r in t.rows:
+            if r.rank is not None:
+                ranks[r.label][t.task] = min(r.rank, ranks[r.label].get(t.task, r.rank))
+    out = [{"method": m, "tasks": len(rk), "mean_rank": sum(rk.values()) / len(rk), "ranks": rk} for m, rk in ranks.items()]
+    out.sort(key=lambda d: (d["mean_rank"], -d["tasks"], d["method"]))
+    return out
+
+
+def _best_labels(table: TaskTable) -> dict[str, set[int]]:
+    best: dict[str, set[int]] = {}
+    for col in table.columns:
+        vals = [(i, r.cells[col.label].mean) for i, r in enumerate(table.rows)
+                if col.label in r.cells and r.cells[col.label].n]
+        if not vals:
+            continue
+        target = max(v for _, v in vals) if col.direction == "max" else min(v for _, v in vals)
+        best[col.label] = {i for i, v in vals if v == target}
+    return best
+
+
+def _details_line(table: TaskTable, records: list[dict]) -> list[str]:
+    lines = []
+    for col in table.columns:
+        details = {k: json.loads(v) for k, v in col.signature}
+        text = ", ".join(f"{k}={v}" for k, v in details.items())
+        lines.append(f"- `{col.label}` {ARROW[col.direction]}: {text}" if text else f"- `{col.label}` {ARROW[col.direction]}")
+    return lines
+
+
+def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", command: str = "",
+                extras: Any = None) -> str:
+    """The leaderboard in Markdown. ``extras`` (optional) adds to it without changing the rest: its
+    ``header(table)``/``cells(table, row)`` add trailing columns, ``rows(table)`` adds full rows after
+    ours (published values), ``notes(table)`` adds lines under the table, ``appendix()`` adds sections
+    at the end (see :mod:`ganbench.reporting.leaderboard`)."""
+    out = ["# ganbench leaderboard", ""]
+    if command:
+        out += [f"Made by `{command}`" + (f" from the run records in `{source}`." if source else "."), ""]
+    out += ["Mean ± sample std over seeds of the runs that finished (`ok`); diverged and failed runs are counted, "
+            "never averaged. ↑ higher is better, ↓ lower is better; **bold** is the best in its column; rank uses "
+            "the task's main metric (★). Each table lists what produced its numbers.", ""]
+    by_task = defaultdict(list)
+    for r in records:
+        by_task[(r["task"]["name"], str(r["task"]["version"]))].append(r)
+    for t in tables:
+        recs = by_task[(t.task, t.version)]
+        out.append(f"## {t.task} (v{t.version}) — main metric `{t.main_metric}`")
+        out.append("")
+        head = ["rank", "method", "runs ok", "seeds", "diverged", "failed", "steps"]
+        head += [c.header + (" ★" if c.label == t.main_column else "") for c in t.columns]
+        head += extras.header(t) if extras is not None else []
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "|".join("---" for _ in head) + "|")
+        best = _best_labels(t)
+        for i, r in enumerate(t.rows):
+            div = str(r.n_diverged) + (f" (at {', '.join(map(str, r.diverged_steps))})" if r.diverged_steps else "")
+            cells = [str(r.rank) if r.rank is not None else "—", r.label, str(r.n_ok), ",".join(map(str, r.seeds)),
+                     div, str(r.n_failed), str(r.steps)]
+            for c in t.columns:
+                text = r.cells[c.label].fmt() if c.label in r.cells else "—"
+                if i in best.get(c.label, ()) and len(t.rows) > 1:
+                    text = f"**{text}**"
+                cells.append(text)
+            cells += extras.cells(t, r) if extras is not None else []
+            out.append("| " + " | ".join(cells) + " |")
+        for cells in (extras.rows(t) if extras is not None else []):
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+        out.append("Computed on:")
+        out += _details_line(t, recs)
+        hashes = ", ".join(f"{r.label}: `{r.config_hash}`" for r in t.rows)
+        out.append(f"- config hashes: {hashes}")
+        errs = [f"{r.label}: {e}" for r in t.rows for e in r.errors if e]
+        if errs:
+            out.append("- failures: " + "; ".join(errs))
+        out += extras.notes(t) if extras is not None else []
+        out.append("")
+    summary = summary_ranks(tables)
+    if len(tables) > 1 and summary:
+        out += ["## Across tasks: mean rank", ""]
+        tasks = [t.task for t in tables]
+        out.append("| method | tasks | mean rank | " + " | ".join(tasks) + " |")
+        out.append("|---|---|---|" + "|".join("---" for _ in tasks) + "|")
+        for s in summary:
+            ranks = [str(s["ranks"].get(t, "—")) for t in tasks]
+            out.append(f"| {s['method']} | {s['tasks']} | {s['mean_rank']:.2f} | " + " | ".join(ranks) + " |")
+        out.append("")
+    out += extras.appendix() if extras is not None else []
+    return "\n".join(out)
+
+
+def to_rows(tables: list[TaskTable]) -> list[dict]:
+    """Long format: one row per (task, method, metric column)."""
+    rows = []
+    for t in tables:
+        for r in t.rows:
+            for c in t.columns:
+                cell = r.cells.get(c.label)
+                rows.append({
+                    "task": t.task, "task_version": t.version, "method": r.label, "objective": r.objective,
+                    "tag": r.tag or "", "config_hash": r.config_hash, "rank": r.rank, "metric": c.metric,
+                    "column": c.label, "direction": c.direction, "main": c.label == t.main_column,
+                    "mean": cell.mean if cell else None, "std": cell.std if cell else None,
+                    "n": cell.n if cell else 0, "n_nonfinite": cell.n_nonfinite if cell else 0,
+                    "runs_ok": r.n_ok, "diverged": r.n_diverged, "failed": r.n_failed,
+                    "seeds": " ".join(map(str, r.seeds)), "steps": r.steps,
+                    "computed_on": "; ".join(f"{k}={json.loads(v)}" for k, v in c.signature),
+                })
+    return rows
+
+
+def to_csv(tables: list[TaskTable]) -> str:
+    rows = to_rows(tables)
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, list(rows[0].keys()), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue()
+
+
+def to_json(tables: list[TaskTable], problems: list | None = None) -> str:
+    def clean(x):
+        return None if isinstance(x, float) and not math.isfinite(x) else x
+
+    data = {
+        "tables": [{"task": t.task, "version": t.version, "main_metric": t.main_metric,
+                    "rows": [{k: clean(v) for k, v in row.items()} for row in to_rows([t])]} for t in tables],
+        "summary": summary_ranks(tables),
+        "skipped_files": [{"path": str(p), "reason": why} for p, why in (problems or [])],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)

@@ -1,0 +1,372 @@
+"""Where a sweep's runs execute: a local process pool, or Ray tasks on an existing cluster.
+
+Both hand each :class:`~ganbench.run.runner.RunRequest` to :func:`run_one` in a separate process that
+limits its torch threads, so parallel runs share the cores instead of fighting over them. Neither
+schedules anything itself: the local executor is ``concurrent.futures.ProcessPoolExecutor``, the
+Ray executor is ``ray.remote`` with one CPU per thread and one GPU per run where the cluster has
+GPUs (Ray places and retries the tasks).
+
+Interruptions lose nothing that finished: every run writes its own record atomically when it ends.
+Ctrl-C (or SIGTERM) stops the workers and leaves no half-written record; a worker that dies (killed,
+out of memory, a crash in native code) breaks the pool, and the runs go on in a fresh one (those in
+flight resume from their checkpoints). A run in flight at a second break is retried alone, and if
+it kills that worker too it is recorded as ``failed`` with the reason. Re-running the same sweep
+finishes only what is missing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ganbench.core.errors import UserError
+
+EXECUTORS = ("local", "ray")
+WORKER_DIED = ("WorkerDied: the process running this run died every time, also when retried alone "
+               "(killed, out of memory, or a crash in native code)")
+
+
+def available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def limit_threads(threads: int) -> None:
+    """Make this process use ``threads`` cores for torch / BLAS / OpenMP."""
+    threads = max(1, int(threads))
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def run_one(req, threads: int, index: int | None = None) -> dict:
+    """Execute one run in this process; return a short summary (the record is on disk)."""
+    limit_threads(threads)
+    if index is not None and _STARTED is not None:
+        _STARTED.put(index)
+    from ganbench.run.runner import execute
+
+    try:
+        outcome = execute(req)
+    except UserError as exc:  # e.g. a record written under another config since the sweep was planned
+        return _summary_error(req, f"UserError: {exc}")
+    except Exception as exc:  # the runner records training errors itself; this is e.g. a full disk
+        return _summary_error(req, f"{exc.__class__.__name__}: {exc}")
+    return summarize(outcome.record, outcome.action, str(outcome.record_path))
+
+
+def summarize(rec: dict, action: str, path: str | None = None) -> dict:
+    main = rec["task"].get("main_metric")
+    value = rec.get("metrics", {}).get(main, {}).get("value") if main else None
+    return {"run_id": rec["run_id"], "action": action, "status": rec["status"], "wall_time_s": rec.get("wall_time_s"),
+            "metric": main, "value": value, "error": rec.get("error"), "diverged": rec.get("diverged"),
+            "record_path": path}
+
+
+def _summary_error(req, error: str) -> dict:
+    from ganbench.core.records import run_id
+
+    return {"run_id": run_id(req.task, req.objective, req.seed, req.tag), "action": "error", "status": "error",
+            "wall_time_s": None, "metric": None, "value": None, "error": error, "diverged": None, "record_path": None}
+
+
+# --- local process pool ----------------------------------------------------------------------------
+_STARTED = None  # in a pool worker: queue the parent reads to know which runs were in flight
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _init_worker(threads: int, started, sweep_pid: int) -> None:
+    global _STARTED
+    _STARTED = started
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
+    limit_threads(threads)
+
+    def watch() -> None:  # the sweep was killed (SIGKILL, lost session): do not run on as an orphan
+        while True:
+            time.sleep(1.0)
+            if not _alive(sweep_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="ganbench-parent-watch").start()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.join(timeout=5)
+
+
+def _context():
+    """``forkserver`` where the OS has it: one clean server process imports torch and the runner once,
+    and every worker (of this pool and of any pool rebuilt after a crash) forks from it, with no
+    OpenMP threads or torch state inherited from this process; ``spawn`` elsewhere."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["torch", "ganbench.run.runner", "ganbench.run.executors"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _pool_round(reqs: Sequence, workers: int, threads: int, on_done: Callable[[dict], None]):
+    """Run ``reqs`` in one pool; returns (summaries, requests never started, requests in flight when it broke)."""
+    ctx = _context()
+    started = ctx.SimpleQueue()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(threads, started, os.getpid()))
+    finished: dict[int, dict] = {}
+    broken = False
+    try:  # from here on, any interruption (Ctrl-C, SIGTERM) stops the workers before it propagates
+        futures = {pool.submit(run_one, req, threads, i): i for i, req in enumerate(reqs)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                summary = fut.result()
+            except BrokenProcessPool:
+                broken = True
+                continue
+            except Exception as exc:  # could not even send the request to a worker
+                summary = _summary_error(reqs[i], f"{exc.__class__.__name__}: {exc}")
+            finished[i] = summary
+            on_done(summary)
+        pool.shutdown(wait=True)
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    if not broken:
+        return list(finished.values()), [], []
+    seen = set()
+    while not started.empty():
+        seen.add(started.get())
+    inflight = [reqs[i] for i in sorted(seen - set(finished))]
+    unstarted = [reqs[i] for i in range(len(reqs)) if i not in seen and i not in finished]
+    return list(finished.values()), unstarted, inflight
+
+
+def run_local(requests: Sequence, workers: int | None = None, threads: int | None = None,
+              on_done: Callable[[dict], None] = lambda s: None) -> list[dict]:
+    """Run ``requests`` on a process pool; survive dead workers (see the module docstring)."""
+    cpus = available_cpus()
+    workers = max(1, min(int(workers or cpus), len(requests) or 1))
+    threads = int(threads or max(1, cpus // workers))
+    summaries: list[dict] = []
+    breaks: dict[int, int] = {}  # id(request) -> pool breaks it was in flight for
+    pending, alone = list(requests), []
+    while pending or alone:
+        if alone:  # in flight at two breaks: run it alone, so a run that kills its worker is found
+            req = alone.pop(0)
+            done, _, again = _pool_round([req], 1, threads, on_done)
+            summaries += done
+            if again:
+                summary = record_crash(req, WORKER_DIED)
+                summaries.append(summary)
+                on_done(summary)
+            continue
+        done, unstarted, inflight = _pool_round(pending, workers, threads, on_done)
+        summaries += done
+        for req in inflight:
+            breaks[id(req)] = breaks.get(id(req), 0) + 1
+        retry = [r for r in inflight if breaks[id(r)] == 1]
+        alone += [r for r in inflight if breaks[id(r)] > 1]
+        pending = retry + unstarted
+        if inflight or unstarted:
+            print(f"a worker process died; {len(inflight)} run(s) in flight are retried "
+                  f"({len(alone)} alone), {len(unstarted)} more go on in a fresh pool", file=sys.stderr, flush=True)
+    return summaries
+
+
+def record_crash(req, error: str) -> dict:
+    """Write the failed record of a run whose process died (the runner could not write one)."""
+    from ganbench.core.config import config_hash
+    from ganbench.core.provenance import provenance
+    from ganbench.core.records import SCHEMA, read_record, run_id, write_record
+    from ganbench.run.runner import prepare
+
+    task, objective, cfg = prepare(req)
+    rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
+    path = Path(req.results) / f"{rid}.json"
+    if path.exists():
+        try:
+            existing = read_record(path)
+        except ValueError:
+            existing = None
+        if existing is None or existing["status"] != "failed":  # never replace a good or foreign record
+            return summarize(existing, "skipped", str(path)) if existing else _summary_error(req, error)
+        keep = Path(req.results) / rid / "previous-failures" / f"{existing.get('started_unix', 0)}.json"
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(keep)
+    record = {
+        "schema": SCHEMA, "run_id": rid,
+        "task": {"name": task.spec.name, "version": task.spec.version, "reference_split": task.spec.reference_split,
+                 "main_metric": task.spec.main_metric},
+        "objective": objective.name, "seed": req.seed, "tag": req.tag, "config": cfg, "config_hash": config_hash(cfg),
+        "steps": {"planned": int(cfg["steps"]), "completed": None}, "status": "failed", "diverged": None,
+        "error": error, "metrics": {}, "wall_time_s": None, "eval_time_s": None,
+        "artifacts": {"log": f"{rid}/log.csv"} if (Path(req.results) / rid / "log.csv").exists() else {},
+        "provenance": provenance(), "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "started_unix": int(time.time()),
+    }
+    write_record(path, record)
+    return summarize(record, "crashed", str(path))
+
+
+# --- Ray ---------------------------------------------------------------------------------------
+def _ray_task(req, threads: int, env: dict) -> dict:
+    os.environ.update(env)
+    return run_one(req, threads)
+
+
+def connect_ray(address: str | None):
+    """The ``ray`` module, connected to the cluster at ``address`` / $RAY_ADDRESS (or already connected)."""
+    try:
+        import ray
+    except ImportError:
+        raise UserError("--executor ray needs Ray: pip install 'ganbench[ray]' (or use --executor local)") from None
+    if ray.is_initialized():
+        return ray
+    address = address or os.environ.get("RAY_ADDRESS")
+    if not address:
+        raise UserError("--executor ray runs on an existing Ray cluster: pass --address HOST:PORT (or 'auto'), "
+                        "or set RAY_ADDRESS; start one with `ray start --head`")
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        raise UserError(f"cannot connect to the Ray cluster at {address!r} ({exc.__class__.__name__}): "
+                        f"check --address / RAY_ADDRESS, or start one with `ray start --head`") from None
+    return ray
+
+
+def run_ray(requests: Sequence, address: str | None = None, workers: int | None = None, threads: int | None = None,
+            on_done: Callable[[dict], None] = lambda s: None) -> list[dict]:
+    """Each run as a Ray task; records land in the request's results folder (shared storage on a cluster)."""
+    ray = connect_ray(address)
+    threads = int(threads or 1)
+    gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+    env = {k: v for k, v in os.environ.items() if k.startswith("GANBENCH_")}
+    task = ray.remote(_ray_task).options(num_cpus=threads, num_gpus=gpus, max_retries=2, retry_exceptions=False)
+    queue = [replace(r, results=Path(r.results).resolve(),
+                     data_dir=str(Path(r.data_dir).resolve()) if r.data_dir else None) for r in requests]
+    window = int(workers) if workers else len(queue)  # Ray queues the rest by resources; --workers caps it
+    inflight: dict = {}
+    summaries: list[dict] = []
+    try:
+        while queue or inflight:
+            while queue and len(inflight) < window:
+                req = queue.pop(0)
+                inflight[task.remote(req, threads, env)] = req
+            ready, _ = ray.wait(list(inflight), num_returns=1)
+            for ref in ready:
+                req = inflight.pop(ref)
+                try:
+                    summary = ray.get(ref)
+                except ray.exceptions.RayError as exc:  # worker or node lost after Ray's retries
+                    summary = record_crash(req, f"{exc.__class__.__name__}: the Ray worker running this run was lost")
+                summaries.append(summary)
+                on_done(summary)
+    except BaseException:
+        for ref in inflight:
+            ray.cancel(ref, force=True)
+        raise
+    return summaries
+
+
+def run_requests(requests: Sequence, executor: str = "local", workers: int | None = None, threads: int | None = None,
+                 address: str | None = None, on_done: Callable[[dict], None] = lambda s: None) -> list[dict]:
+    if executor not in EXECUTORS:
+        raise UserError(f"unknown executor {executor!r}: choose {' or '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}")
+    if not requests:
+        return []
+    if executor == "ray":
+        return run_ray(requests, address, workers, threads, on_done)
+    return run_local(requests, workers, threads, on_done)
+
+
+# --- progress ------------------------------------------------------------------------------------
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
+
+
+class Progress:
+    """One line per finished run (with the ETA of the rest), and a bar on a terminal.
+
+    The bar is off when stderr is not a TTY or ``CI`` is set; the lines always go to stdout.
+    """
+
+    def __init__(self, total: int, enabled: bool | None = None, out=None):
+        from ganbench.run.trainer import progress_enabled
+
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.out = out or sys.stdout
+        self.bar = None
+        if total and progress_enabled(enabled):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="sweep", unit="run", dynamic_ncols=True, file=sys.stderr)
+
+    def eta(self) -> float | None:
+        if not self.done or self.done >= self.total:
+            return None
+        return (time.monotonic() - self.start) / self.done * (self.total - self.done)
+
+    def line(self, s: dict) -> str:
+        if s["status"] == "ok" and s.get("value") is not None:
+            extra = f"{s['metric']}={s['value']:.4g}" if isinstance(s["value"], (int, float)) else f"{s['metric']}={s['value']}"
+        elif s["status"] == "diverged":
+            extra = f"diverged at step {(s.get('diverged') or {}).get('step')}"
+        else:
+            extra = s.get("error") or ""
+        wall = s.get("wall_time_s")
+        parts = [s["action"], s["status"]] + ([f"{wall:.1f}s"] if isinstance(wall, (int, float)) else []) + ([extra] if extra else [])
+        eta = self.eta()
+        tail = f" (eta {_duration(eta)})" if eta is not None else ""
+        return f"[{self.done}/{self.total}] {s['run_id']}: {', '.join(parts)}{tail}"
+
+    def __call__(self, summary: dict) -> None:
+        self.done += 1
+        text = self.line(summary)
+        if self.bar is not None:
+            self.bar.write(text, file=self.out)
+            self.bar.update(1)
+        else:
+            print(text, file=self.out, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,317 @@
+"""Sweep files: one YAML file names tasks × objectives × seeds × hyper-parameter points.
+
+A benchmark is hundreds of runs; writing them as shell loops loses track of which exist. A sweep
+file is the whole plan in one place, and :func:`plan_sweep` turns it into
+:class:`~ganbench.run.runner.RunRequest` objects, validated before anything runs. Example::
+
+    tasks: [toy/ring8, toy/grid25]      # or  suite: quick  (its tasks, per-domain objectives, seeds, budget)
+    objectives: [ns, hinge]             # default: the suite's, else [ns]
+    seeds: 0-2                          # a list [0, 1, 2] or a range "0-2"
+    budget: quick                       # or  steps: 2000
+    set: {g_hidden: 64}                 # fixed overrides for every run
+    grid:                               # every combination ...
+      lr_g: [1.0e-4, 5.0e-4]
+      n_dis: [1, 2]
+    points:                             # ... times each of these (optional; may carry a tag)
+      - {lr_d: 1.0e-4}
+      - {lr_d: 5.0e-4, tag: fast-d}
+    tag: lr                             # optional prefix of every tag
+    results: results/sweeps/lr          # default results folder (--results wins)
+
+Every grid point gets a deterministic, readable tag (``lr-lr_g=0.0001,n_dis=2``: prefix, then the point)
+so its records sit beside the default ones; a sweep with no grid and no points uses ``tag`` alone
+(none by default, so its records are the ordinary ``ganbench run`` records). Runs whose record
+already exists under the same config are skipped (:func:`classify`), exactly as the runner would.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ganbench.core.config import config_hash, parse_value
+from ganbench.core.errors import UserError
+from ganbench.core.records import read_record, run_id
+
+KEYS = ("suite", "tasks", "objectives", "seeds", "budget", "steps", "set", "grid", "points", "tag", "results",
+        "data_dir")
+_TAG_CHARS = re.compile(r"[^A-Za-z0-9._=,+-]")
+MAX_TAG = 96
+
+
+@dataclass
+class SweepPlan:
+    source: str
+    requests: list  # RunRequest, in file order: task, objective, point, seed
+    results: Path
+
+
+@dataclass
+class Classified:
+    todo: list = field(default_factory=list)  # RunRequests to execute
+    done: list = field(default_factory=list)  # (RunRequest, record) already recorded under the same config
+    conflicts: list = field(default_factory=list)  # (RunRequest, path, why)
+
+
+def load_sweep_file(path: str | Path) -> dict:
+    """The YAML mapping of a sweep file; unknown keys and malformed YAML are user errors."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"sweep file {path} does not exist: write a YAML file with tasks, objectives, seeds (see README, Leaderboard)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise UserError(f"sweep file {path} is not valid YAML{at}: fix the syntax") from None
+    if not isinstance(data, dict):
+        raise UserError(f"sweep file {path} must be a YAML mapping (tasks: ..., objectives: ..., seeds: ...)")
+    unknown = [k for k in data if k not in KEYS]
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), KEYS, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
+        raise UserError(f"sweep file {path}: unknown key {unknown[0]!r}; {hint}")
+    return data
+
+
+def _as_list(value: Any, what: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float, bool)):
+        return [value]
+    if isinstance(value, list):
+        return value
+    raise UserError(f"sweep: {what} must be a list or a single value, got {type(value).__name__}")
+
+
+def parse_seeds(value: Any) -> list[int]:
+    out: list[int] = []
+    for part in _as_list(value, "seeds"):
+        if isinstance(part, bool):
+            raise UserError(f"sweep: malformed seeds {value!r}: give integers like [0, 1, 2] or a range '0-4'")
+        span = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(part))
+        try:
+            out += list(range(int(span[1]), int(span[2]) + 1)) if span else [int(str(part).strip())]
+        except ValueError:
+            raise UserError(f"sweep: malformed seeds {value!r}: give integers like [0, 1, 2] or a range '0-4'") from None
+    if len(set(out)) != len(out):
+        raise UserError(f"sweep: seeds {value!r} repeat a seed")
+    return out
+
+
+def _clean_value(key: str, value: Any) -> Any:
+    """YAML reads ``1e-4`` as a string (YAML 1.1 wants ``1.0e-4``): parse such strings as numbers."""
+    if isinstance(value, str):
+        return parse_value(value)
+    if isinstance(value, dict):
+        raise UserError(f"sweep: value of {key!r} must be a scalar or a list, not a mapping")
+    return value
+
+
+def _mapping(value: Any, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UserError(f"sweep: {what} must be a mapping of hyper-parameter: value")
+    return {str(k): v for k, v in value.items()}
+
+
+def grid_points(grid: dict, points: list) -> list[tuple[dict, str | None, dict]]:
+    """(overrides, the point's explicit tag or None, the grid part) for every ``grid`` × ``points`` combination."""
+    grid = _mapping(grid, "grid")
+    axes = []
+    for key, values in grid.items():
+        vals = _as_list(values, f"grid.{key}")
+        if not vals:
+            raise UserError(f"sweep: grid.{key} is empty: give at least one value")
+        axes.append([(key, _clean_value(key, v)) for v in vals])
+    combos = [dict(c) for c in itertools.product(*axes)] if axes else [{}]
+    pts = []
+    for i, p in enumerate(points or [{}]):
+        p = _mapping(p, f"points[{i}]")
+        tag = p.pop("tag", None)
+        clash = set(p) & set(grid)
+        if clash:
+            raise UserError(f"sweep: points[{i}] sets {sorted(clash)[0]!r}, which the grid also varies: keep it in one place")
+        pts.append(({k: _clean_value(k, v) for k, v in p.items()}, None if tag is None else str(tag)))
+    return [({**combo, **p}, tag, combo) for p, tag in pts for combo in combos]
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, list):
+        return "+".join(_fmt_value(x) for x in v)
+    return str(v)
+
+
+def point_tag(overrides: dict, prefix: str | None = None, explicit: str | None = None,
+              grid_part: dict | None = None) -> str | None:
+    """Deterministic, readable, filename-safe tag of one grid point: ``lr_g=0.0001,n_dis=2``.
+
+    A point with an explicit tag is named by it, followed by its grid coordinates (``grid_part``)."""
+    shown = overrides if explicit is None else (grid_part or {})
+    body = ",".join(([explicit] if explicit is not None else []) + [f"{k}={_fmt_value(v)}" for k, v in shown.items()])
+    tag = "-".join(x for x in (prefix, body) if x)
+    if not tag:
+        return None
+    tag = _TAG_CHARS.sub("-", tag)
+    if len(tag) > MAX_TAG:  # keep it readable and unique: a prefix plus a short hash of the whole
+        digest = hashlib.sha1(tag.encode()).hexdigest()[:8]
+        tag = f"{tag[:MAX_TAG - 9]}~{digest}"
+    return tag
+
+
+def plan_sweep(path: str | Path, results: str | Path | None = None, data_dir: str | None = None) -> SweepPlan:
+    """Expand a sweep file into run requests (no training, no data loading)."""
+    from ganbench.objectives import OBJECTIVES
+    from ganbench.run.runner import RunRequest
+    from ganbench.run.suites import get_suite
+    from ganbench.tasks import TASKS
+
+    spec = load_sweep_file(path)
+    suite = get_suite(str(spec["suite"])) if spec.get("suite") else None
+    tasks = [str(t) for t in _as_list(spec.get("tasks"), "tasks")]
+    if suite and tasks:
+        raise UserError(f"sweep file {path}: give either suite or tasks, not both")
+    if suite:
+        tasks = suite.tasks()
+    if not tasks:
+        raise UserError(f"sweep file {path}: name tasks (a list of task names, see ganbench list) or a suite")
+    for t in tasks:
+        TASKS.entry(t)
+    objectives = [str(o) for o in _as_list(spec.get("objectives"), "objectives")]
+    for o in objectives:
+        OBJECTIVES.entry(o)
+    seeds = parse_seeds(spec["seeds"]) if spec.get("seeds") is not None else (list(suite.seeds) if suite else [0])
+    if spec.get("budget") is not None and spec.get("steps") is not None:
+        raise UserError(f"sweep file {path}: give budget or steps, not both")
+    steps = spec.get("steps")
+    if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool) or steps < 1):
+        raise UserError(f"sweep file {path}: steps must be a positive integer, got {steps!r}")
+    budget = spec.get("budget")
+    if budget is None and steps is None and suite:
+        budget = suite.budget
+    fixed = {k: _clean_value(k, v) for k, v in _mapping(spec.get("set"), "set").items()}
+    points = _as_list(spec.get("points"), "points") if spec.get("points") is not None else []
+    grid = _mapping(spec.get("grid"), "grid")
+    clash = set(fixed) & (set(grid) | {k for p in points if isinstance(p, dict) for k in p})
+    if clash:
+        raise UserError(f"sweep file {path}: {sorted(clash)[0]!r} is both in set and varied: keep it in one place")
+    expanded = grid_points(grid, points)
+    prefix = str(spec["tag"]) if spec.get("tag") is not None else None
+    results_dir = Path(results or spec.get("results") or "results/runs")
+    data_dir = data_dir or spec.get("data_dir")
+    varied = bool(grid) or bool(points)
+
+    requests, seen = [], {}
+    for task in tasks:
+        objs = objectives or (list(suite.objectives_for(task)) if suite else ["ns"])
+        for obj in objs:
+            for overrides, explicit, combo in expanded:
+                tag = point_tag(overrides, prefix, explicit, combo) if varied else point_tag({}, prefix)
+                for seed in seeds:
+                    rid = run_id(task, obj, seed, tag)
+                    if rid in seen:
+                        raise UserError(f"sweep file {path}: two grid points give the same run {rid} "
+                                        f"({seen[rid]} and {overrides}); remove the duplicate or tag the points")
+                    seen[rid] = overrides
+                    requests.append(RunRequest(task, obj, seed, results_dir, steps=steps, budget=budget,
+                                               overrides={**fixed, **overrides}, tag=tag, data_dir=data_dir,
+                                               progress=False))
+    return SweepPlan(str(path), requests, results_dir)
+
+
+def classify(requests: Iterable) -> Classified:
+    """Configure every request (all user errors surface now) and split off the recorded ones.
+
+    A record with the same config hash and task version that is not ``failed`` means the run is
+    done; a failed one is retried (the runner keeps the old failure); a record under another
+    config is a conflict the user must resolve (a tag), reported before anything runs.
+    """
+    from ganbench.run.runner import prepare
+
+    out = Classified()
+    for req in requests:
+        task, objective, cfg = prepare(req)
+        rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
+        path = Path(req.results) / f"{rid}.json"
+        if not path.exists():
+            out.todo.append(req)
+            continue
+        try:
+            rec = read_record(path)
+        except ValueError as exc:
+            out.conflicts.append((req, path, f"unreadable record ({exc})"))
+            continue
+        same = rec["config_hash"] == config_hash(cfg) and str(rec["task"]["version"]) == str(task.spec.version)
+        if not same:
+            out.conflicts.append((req, path, f"recorded under another config (hash {rec['config_hash']}, "
+                                             f"now {config_hash(cfg)})"))
+        elif rec["status"] == "failed":
+            out.todo.append(req)
+        else:
+            out.done.append((req, rec))
+    return out
+
+
+def execute_sweep(path: str | Path, executor: str = "local", workers: int | None = None, threads: int | None = None,
+                  address: str | None = None, results: str | None = None, data_dir: str | None = None,
+                  dry_run: bool = False, progress: bool | None = None, out=None) -> int:
+    """``ganbench sweep``: plan, skip what is recorded, run the rest; exit code 1 if a run failed."""
+    import signal
+    import sys
+
+    from ganbench.run.executors import Progress, run_requests
+
+    out = out or sys.stdout
+    plan = plan_sweep(path, results, data_dir)
+    split = classify(plan.requests)
+    if split.conflicts:
+        req, where, why = split.conflicts[0]
+        more = f" (and {len(split.conflicts) - 1} more)" if len(split.conflicts) > 1 else ""
+        raise UserError(f"{where} is {why}{more}: not overwriting; give the sweep a tag (tag: NAME) or another results folder")
+    print(f"sweep {path}: {len(plan.requests)} runs, {len(split.done)} already recorded, {len(split.todo)} to run "
+          f"on the {executor} executor; records in {plan.results}", file=out, flush=True)
+    if dry_run:
+        for req in split.todo:
+            print(f"  would run {run_id(req.task, req.objective, req.seed, req.tag)}"
+                  + (f"  {dict(req.overrides)}" if req.overrides else ""), file=out)
+        return 0
+    bar = Progress(len(split.todo), progress, out)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):  # a scheduler's SIGTERM stops the workers like Ctrl-C does
+        raise KeyboardInterrupt
+
+    in_main = _is_main_thread()
+    if in_main:
+        signal.signal(signal.SIGTERM, on_term)
+    try:
+        summaries = run_requests(split.todo, executor, workers, threads, address, on_done=bar)
+    finally:
+        bar.close()
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    counts = {}
+    for s in summaries:
+        counts[s["status"]] = counts.get(s["status"], 0) + 1
+    text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to run"
+    print(f"sweep done: {text}; {len(split.done)} were already recorded; tables: ganbench report --results {plan.results}",
+          file=out, flush=True)
+    return 1 if counts.get("failed") or counts.get("error") else 0
+
+
+def _is_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
