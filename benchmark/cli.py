@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -22,22 +23,11 @@ def _csv(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
-def _seeds(text: str) -> list[int]:
-    try:
-        out = []
-        for part in _csv(text):
-            if "-" in part[1:]:
-                a, b = part.split("-", 1)
-                out += list(range(int(a), int(b) + 1))
-            else:
-                out.append(int(part))
-        return out
-    except ValueError:
-        raise UserError(f"malformed --seeds {text!r}: give integers like 0,1,2 or 0-4") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganbench", description="Multi-domain GAN benchmark: tasks, objectives, metrics, leaderboards.")
+    plugin_help = ("import a module (by name) or a .py file whose tasks, objectives, metric families and nets are "
+                   f"registered; repeatable; also $GANBENCH_PLUGINS ('{os.pathsep}'-separated)")
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FILE", help=plugin_help)
     sub = p.add_subparsers(dest="command", required=True)
 
     ls = sub.add_parser("list", help="tasks (by domain), objectives, metrics, suites")
@@ -87,21 +77,33 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--test", default="welch", choices=["welch", "mannwhitney"],
                      help="test of the best method vs each other over seeds (default welch)")
     rep.add_argument("--task", action="append", default=None, help="only these tasks (repeatable)")
+    for command in sub.choices.values():  # --plugin also after the command name
+        command.add_argument("--plugin", dest="plugin_after", action="append", default=argparse.SUPPRESS,
+                             metavar="MODULE_OR_FILE", help=plugin_help)
     return p
 
 
 def cmd_list(args) -> int:
+    from ganbench.core.plugins import problems
     from ganbench.metrics import METRICS
+    from ganbench.nets import NETS
     from ganbench.objectives import OBJECTIVES
-    from ganbench.run.suites import SUITES
+    from ganbench.engine.suites import SUITES
     from ganbench.tasks import TASKS
+
+    def mark(e) -> str:  # "[plugin my-gan-plugin 0.1]" after a plugin's summary
+        return f" [{e.origin}]" if e.is_plugin else ""
 
     if args.json:
         print(json.dumps({
-            "tasks": [{"name": e.name, "summary": e.summary} for e in TASKS.entries()],
-            "objectives": [{"name": e.name, "summary": e.summary} for e in OBJECTIVES.entries()],
-            "metrics": [{"name": e.name, "direction": e.meta["direction"], "summary": e.summary} for e in METRICS.entries()],
+            "tasks": [{"name": e.name, "summary": e.summary, "origin": e.origin} for e in TASKS.entries()],
+            "objectives": [{"name": e.name, "summary": e.summary, "origin": e.origin} for e in OBJECTIVES.entries()],
+            "metrics": [{"name": e.name, "direction": e.meta["direction"], "summary": e.summary, "origin": e.origin}
+                        for e in METRICS.entries()],
+            "nets": [{"name": e.name, "role": e.meta.get("role"), "summary": e.summary, "origin": e.origin}
+                     for e in NETS.entries()],
             "suites": [{"name": s.name, "summary": s.summary} for s in SUITES.values()],
+            "plugin_problems": problems(),
         }, indent=2))
         return 0
     by_domain: dict[str, list] = {}
@@ -111,60 +113,46 @@ def cmd_list(args) -> int:
     for domain, entries in by_domain.items():
         print(f"  {domain}")
         for e in entries:
-            print(f"    {e.name:<24} {e.summary}")
+            print(f"    {e.name:<24} {e.summary}{mark(e)}")
     print("\nObjectives")
     for e in OBJECTIVES.entries():
-        print(f"  {e.name:<14} {e.summary}")
+        print(f"  {e.name:<14} {e.summary}{mark(e)}")
     print("\nMetrics")
     for e in METRICS.entries():
         arrow = "↑" if e.meta["direction"] == "max" else "↓"
-        print(f"  {e.name:<16} {arrow} {e.summary}")
+        print(f"  {e.name:<16} {arrow} {e.summary}{mark(e)}")
+    print("\nNets (--set g_arch=NAME / d_arch=NAME)")
+    for e in NETS.entries():
+        role = "G" if e.meta.get("role") == "generator" else "D"
+        print(f"  {e.name:<20} {role} {e.summary}{mark(e)}")
     print("\nSuites")
     for s in SUITES.values():
         print(f"  {s.name:<14} {s.summary}")
+    for line in problems():  # a broken plugin is skipped, never breaks the listing
+        print(f"ganbench: plugin problem: {line}", file=sys.stderr)
     return 0
 
 
-def _plan(args) -> list[tuple[str, str, int, str | None]]:
-    """(task, objective, seed, budget) for every run the command asks for; validates names first."""
-    from ganbench.objectives import OBJECTIVES
-    from ganbench.run.suites import get_suite
-    from ganbench.tasks import TASKS
+def _plan(args) -> list:
+    """The run requests the command asks for, from the one planner (names validated first)."""
+    from ganbench.core.config import parse_overrides
+    from ganbench.engine.planning import Point, parse_seeds, plan_runs
 
-    plan = []
-    if args.suite:
-        if args.tasks:
-            raise UserError("give either task names or --suite, not both")
-        suite = get_suite(args.suite)
-        seeds = _seeds(args.seeds) if args.seeds else list(suite.seeds)
-        budget = args.budget or (None if args.steps else suite.budget)
-        for task in suite.tasks():
-            objectives = _csv(args.objective) if args.objective else suite.objectives_for(task)
-            plan += [(task, o, s, budget) for o in objectives for s in seeds]
-    else:
-        if not args.tasks:
-            raise UserError("name at least one task (ganbench list shows them) or give --suite quick")
-        seeds = _seeds(args.seeds) if args.seeds else [0]
-        objectives = _csv(args.objective) if args.objective else ["ns"]
-        plan = [(t, o, s, args.budget) for t in args.tasks for o in objectives for s in seeds]
-    for task, objective, _, _ in plan:
-        TASKS.entry(task)
-        OBJECTIVES.entry(objective)
-    return plan
+    return plan_runs(
+        results=Path(args.results), tasks=args.tasks, suite=args.suite,
+        objectives=_csv(args.objective) if args.objective else (),
+        seeds=parse_seeds(args.seeds, "--seeds") if args.seeds else None, budget=args.budget, steps=args.steps,
+        overrides=parse_overrides(args.overrides), points=[Point({}, args.tag)], data_dir=args.data_dir,
+        progress=False if args.no_progress else None)
 
 
 def cmd_run(args) -> int:
-    from ganbench.core.config import parse_overrides
     from ganbench.reporting.tables import build_tables, to_markdown
     from ganbench.core.records import load_records
-    from ganbench.run.runner import RunRequest, execute, prepare
+    from ganbench.engine.runner import execute, prepare
 
-    overrides = parse_overrides(args.overrides)
-    plan = _plan(args)
+    requests = _plan(args)
     results = Path(args.results)
-    progress = False if args.no_progress else None
-    requests = [RunRequest(t, o, s, results, steps=args.steps, budget=b, overrides=overrides, tag=args.tag,
-                           data_dir=args.data_dir, progress=progress) for t, o, s, b in plan]
     for req in requests:  # configure everything before the first step: bad combos fail now
         prepare(req)
     failed = 0
@@ -201,7 +189,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from ganbench.run.sweep import execute_sweep
+    from ganbench.engine.sweep import execute_sweep
 
     return execute_sweep(args.file, executor=args.executor, workers=args.workers, threads=args.threads,
                          address=args.address, results=args.results, data_dir=args.data_dir, dry_run=args.dry_run,
@@ -209,8 +197,8 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from ganbench.run.evaluator import evaluate_samples
-    from ganbench.run.runner import load_task
+    from ganbench.engine.evaluator import evaluate_samples
+    from ganbench.engine.runner import load_task
 
     task = load_task(args.task, args.data_dir)
     names = _csv(args.metrics) if args.metrics else list(task.spec.metrics)
@@ -286,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        from ganbench.core.plugins import use
+
+        use(args.plugin + getattr(args, "plugin_after", []))  # before any registry is read
         return COMMANDS[args.command](args)
     except UserError as exc:
         print(f"ganbench: error: {exc}", file=sys.stderr)

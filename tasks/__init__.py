@@ -2,7 +2,7 @@
 
 from ganbench.core.registry import Registry
 
-TASKS = Registry("task")
+TASKS = Registry("task", group="ganbench.tasks", base="ganbench.core.task:Task")
 
 # name                      target                                   one-line summary
 TASKS.register("toy/ring8", "ganbench.tasks.toy_ring8:Ring8", "8 Gaussians on a circle (radius 1, sigma 0.01; VEEGAN/PacGAN protocol)")

@@ -38,3 +38,42 @@ def test_hash_ignores_cadence_not_semantics():
     base = resolve(SPEC, build_objective("ns"))
     assert config_hash(base) == config_hash({**base, "checkpoint_every": 7})
     assert config_hash(base) != config_hash({**base, "lr_g": 1.0})
+
+
+def test_committed_records_keep_their_hash_when_re_resolved():
+    """Every committed record: re-resolving its task, objective and steps with its recorded
+    overrides adds only the keys of ADDED_KEYS (at their defaults) and gives the recorded hash."""
+    from ganbench.core.config import ADDED_KEYS
+    from ganbench.core.records import load_records
+
+    loaded = load_records("results")
+    assert loaded.records and not loaded.problems
+    for rec in loaded.records:
+        spec = TASKS.get(rec["task"]["name"]).spec
+        objective = build_objective(rec["objective"])
+        old = rec["config"]
+        base = resolve(spec, objective, steps=old["steps"])
+        overrides = {k: v for k, v in old.items() if k != "steps" and base.get(k, object()) != v}
+        cfg = resolve(spec, objective, overrides, steps=old["steps"])
+        assert set(cfg) == set(old) | set(ADDED_KEYS), rec["run_id"]
+        assert {k: cfg[k] for k in old} == old
+        assert config_hash(cfg) == rec["config_hash"], rec["run_id"]
+        # the simple form: the recorded config plus the new keys at the family's defaults
+        assert config_hash({**old, **{k: spec.defaults[k] for k in ADDED_KEYS}}) == rec["config_hash"]
+
+
+def test_added_keys_enter_the_hash_once_they_leave_their_legacy_value():
+    base = resolve(SPEC, build_objective("ns"))
+    assert base["g_arch"] == "mlp-generator" and base["d_arch"] == "mlp-discriminator"
+    old = {k: v for k, v in base.items() if k not in ("g_arch", "d_arch")}
+    assert config_hash(base) == config_hash(old)  # a release-1 config and its re-resolution agree
+    assert config_hash(base) != config_hash({**base, "g_arch": "my-net"})
+    assert config_hash(base) != config_hash({**base, "d_arch": "my-critic"})
+    assert config_hash({**base, "g_arch": "a"}) != config_hash({**base, "g_arch": "b"})
+
+
+def test_nets_are_checked_when_the_run_is_configured():
+    with pytest.raises(UserError, match="unknown generator net 'resnet-9000'.*mlp-generator"):
+        resolve(SPEC, build_objective("ns"), {"g_arch": "resnet-9000"})
+    with pytest.raises(UserError, match="d_arch=mlp-generator is a generator net"):
+        resolve(SPEC, build_objective("ns"), {"d_arch": "mlp-generator"})

@@ -1,12 +1,10 @@
 """Data lookup: the user's folder, then the cache, then a verified download; clear errors otherwise."""
 
-import io
-import urllib.request
-
 import pytest
 
 from ganbench.core.data import DataFile, DataLocator
 from ganbench.core.errors import ChecksumError, DataNotFoundError, UserError
+from local_http import no_wait, refused_url, server  # noqa: F401 (fixtures)
 
 # RFC 1321 / FIPS 180-2 test vectors for "abc": independent of hashlib.
 ABC_MD5 = "900150983cd24fb0d6963f7d28e17f72"
@@ -59,33 +57,29 @@ def test_missing_file_without_source_says_where_to_put_it(roots):
     assert str(data / "set/f.bin") in msg and str(cache / "data" / "set/f.bin") in msg and "GANBENCH_DATA" in msg
 
 
-def _fake_urlopen(payload):
-    def urlopen(url, timeout=None):
-        if isinstance(payload, Exception):
-            raise payload
-        return io.BytesIO(payload)
-
-    return urlopen
-
-
-def test_offline_download_fails_with_the_url_and_leaves_no_partial_file(roots, monkeypatch):
+def test_offline_download_fails_with_the_url_and_leaves_no_partial_file(roots, no_wait):
     data, cache = roots
-    monkeypatch.setattr(urllib.request, "urlopen", _fake_urlopen(OSError("network is unreachable")))
-    with pytest.raises(DataNotFoundError, match="https://example.org/f.bin"):
-        DataLocator(data).find(DataFile("set/f.bin", url="https://example.org/f.bin", md5=ABC_MD5))
+    url = refused_url("f.bin")
+    with pytest.raises(DataNotFoundError) as err:
+        DataLocator(data).find(DataFile("set/f.bin", url=url, md5=ABC_MD5))
+    msg = str(err.value)
+    assert "\n" not in msg and url in msg and "download failed (ConnectionError)" in msg
+    assert str(cache / "data" / "set/f.bin") in msg and "GANBENCH_DATA" in msg
     assert not any(p.is_file() for p in cache.rglob("*"))
 
 
-def test_download_is_verified_before_it_lands_in_the_cache(roots, monkeypatch):
+def test_download_is_verified_before_it_lands_in_the_cache(roots, server):
     data, cache = roots
-    spec = DataFile("set/f.bin", url="https://example.org/f.bin", md5=ABC_MD5)
-    monkeypatch.setattr(urllib.request, "urlopen", _fake_urlopen(b"abd"))
+    spec = DataFile("set/f.bin", url=server.url("f.bin"), md5=ABC_MD5)
+    (server.root / "f.bin").write_bytes(b"abd")
     with pytest.raises(ChecksumError, match="wrong md5"):
         DataLocator(data).find(spec)
-    assert not any(p.is_file() for p in cache.rglob("*"))
-    monkeypatch.setattr(urllib.request, "urlopen", _fake_urlopen(b"abc"))
+    assert not (cache / "data" / "set" / "f.bin").exists()
+    (server.root / "f.bin").write_bytes(b"abc")
     path = DataLocator(data).find(spec)
     assert path == cache / "data" / "set" / "f.bin" and path.read_bytes() == b"abc"
+    n = len(server.requests)
+    assert DataLocator(data).find(spec) == path and len(server.requests) == n  # cached: not fetched again
 
 
 def test_mnist_and_cifar_files_are_pinned():

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganbench.core.errors import DataNotFoundError, UserError
-from ganbench.run.evaluator import evaluate_samples
+from ganbench.engine.evaluator import evaluate_samples
 from ganbench.domains.image.features import FEATURES, build_extractor
 from ganbench.domains.image.io import grid, load_images
 from ganbench.domains.image.nets import DCGANDiscriminator, DCGANGenerator
@@ -60,7 +60,7 @@ def test_reference_stats_and_classifier_are_cached(digits):
     from ganbench.core.data import cache_root
 
     evaluate_samples(digits, digits.reference_samples(100), ["fid"])
-    ck = cache_root() / "classifiers" / "image_digits-1-0.pt"
+    ck = cache_root() / "classifiers" / "image_digits-v1-train-classifier-seed=0.npz"
     assert ck.is_file() and (ck.with_suffix(".json")).is_file()
     assert list((cache_root() / "refstats").glob("image_digits-v1-test-classifier_image_digits-v1-seed0-n500.npz"))
     # a reload from the cache gives the same features

@@ -119,7 +119,7 @@ def test_load_samples_counts_blank_and_odd_lines_as_invalid(tmp_path):
     f.write_bytes(b"SMILES\nCCO\n\n  c1ccccc1  \nC\xc3\xa9C\n\xff\xfe\nnot-a-molecule\n")  # header, blank, odd bytes
     samples = task.load_samples(f)
     assert len(samples) == 6 and samples[0] == "CCO" and samples[2] == "c1ccccc1"
-    from ganbench.run.evaluator import evaluate_samples
+    from ganbench.engine.evaluator import evaluate_samples
 
     values = evaluate_samples(task, samples, ["validity", "unique_1k"])
     assert values["validity"].value == pytest.approx(2 / 6)
@@ -162,7 +162,7 @@ def test_chemistry_rewards():
 def test_organ_reward_mixes_discriminator_and_chemistry():
     from ganbench.domains.molecule.organ import ORGAN
     from ganbench.core.config import resolve
-    from ganbench.run.trainer import TrainState, make_optimizer
+    from ganbench.engine.trainer import TrainState, make_optimizer
 
     task = _task()
     obj = ORGAN()
@@ -192,7 +192,7 @@ def test_training_molecules_reproduce_the_published_moses_train_row():
     """30,000 random training molecules scored as a model (MOSES README, verified). Tolerances are
     sampling error of 30k molecules (FCD: a different random 30k; MOSES' own row used its own).
     Scaf/TestSF is 0 by construction in MOSES (no shared scaffolds) — ours too. Novelty: 0."""
-    from ganbench.run.evaluator import evaluate_samples
+    from ganbench.engine.evaluator import evaluate_samples
     from ganbench.domains.molecule.metrics import SmilesSamples
 
     task = _task("molecule/moses")

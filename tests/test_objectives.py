@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from ganbench.core.config import resolve
 from ganbench.objectives import build_objective
 from ganbench.objectives.regularizers import gradient_penalty, r1_penalty
-from ganbench.run.trainer import TrainState, make_optimizer, seed_everything
+from ganbench.engine.trainer import TrainState, make_optimizer, seed_everything
 from ganbench.tasks import TASKS
 
 LOSS_OBJECTIVES = ["minimax", "ns", "hinge", "wgan-gp", "lsgan", "rsgan"]

@@ -51,3 +51,18 @@ def test_summary_mean_rank():
     recs = [rec("t/a", "x", 0, 1.0), rec("t/a", "y", 0, 2.0), rec("t/b", "x", 0, 3.0), rec("t/b", "y", 0, 2.0)]
     summary = summary_ranks(build_tables(recs))
     assert {s["method"]: s["mean_rank"] for s in summary} == {"x": 1.5, "y": 1.5}
+
+
+def test_rows_name_the_settings_that_differ_from_the_defaults():
+    """A run of ns with another architecture is its own, readable row; a tag wins over the settings;
+    records from before variants were recorded keep their plain label."""
+    from ganbench.core.config import variant
+
+    defaults = {"steps": 100, "lr_g": 2e-4, "g_arch": "mlp-generator", "seed": 0, "checkpoint_every": 10}
+    cfg = {**defaults, "steps": 30, "lr_g": 1e-4, "g_arch": "my-mlp", "seed": 3, "checkpoint_every": 5, "my_width": 8}
+    assert variant(cfg, defaults) == {"lr_g": 1e-4, "g_arch": "my-mlp", "my_width": 8}  # no steps, seed, cadence
+    plain, arch, tagged = rec("t/a", "ns", 0, 1.0), rec("t/a", "ns", 0, 2.0, chash="h2"), rec("t/a", "ns", 0, 3.0, chash="h3")
+    arch["variant"] = {"g_arch": "my-mlp", "lr_g": 1e-4}
+    tagged["variant"], tagged["tag"] = {"ema": 0.999}, "ema"
+    (table,) = build_tables([plain, arch, tagged])
+    assert sorted(r.label for r in table.rows) == ["ns", "ns[ema]", "ns[g_arch=my-mlp,lr_g=0.0001]"]

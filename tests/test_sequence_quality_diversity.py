@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ganbench.core.config import resolve
-from ganbench.run.evaluator import evaluate_samples
+from ganbench.engine.evaluator import evaluate_samples
 from ganbench.objectives import build_objective
 from ganbench.domains.sequence.quality_diversity import load_curves, plot_curves, temperature_sweep
 from ganbench.tasks import TASKS

@@ -8,7 +8,7 @@ import torch
 from ganbench.core.config import resolve
 from ganbench.core.errors import UserError
 from ganbench.objectives import build_objective
-from ganbench.run.trainer import train
+from ganbench.engine.trainer import train
 from ganbench.tasks import TASKS
 
 SMALL = {"d_emb_dim": 8, "d_filter_sizes": [2, 3], "d_num_filters": [8, 8], "batch_size": 16}
@@ -82,7 +82,7 @@ def test_configuration_errors_are_user_errors(task):
 
 
 def test_gumbel_path_trains_with_core_objectives(task):
-    from ganbench.run.trainer import TrainState, make_optimizer
+    from ganbench.engine.trainer import TrainState, make_optimizer
 
     for name in ("ns", "hinge", "wgan-gp", "rsgan"):
         obj = build_objective(name)

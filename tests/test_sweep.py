@@ -6,10 +6,10 @@ import pytest
 
 from ganbench.cli import main
 from ganbench.core.errors import UserError
-from ganbench.run.executors import Progress, record_crash
+from ganbench.engine.executors import Progress, record_crash
 from ganbench.core.records import load_records, read_record
-from ganbench.run.runner import execute
-from ganbench.run.sweep import classify, parse_seeds, plan_sweep, point_tag
+from ganbench.engine.runner import execute
+from ganbench.engine.sweep import classify, parse_seeds, plan_sweep, point_tag
 
 NETS = "g_hidden: 16, g_layers: 1, d_hidden: 16, d_layers: 1"
 SMOKE = "set: {" + NETS + ", batch_size: 32}\n"
@@ -60,7 +60,7 @@ def test_no_grid_means_plain_records(tmp_path):
 
 
 def test_suite_sweep_takes_the_suites_tasks_objectives_seeds(tmp_path):
-    from ganbench.run.suites import get_suite
+    from ganbench.engine.suites import get_suite
 
     f = write(tmp_path, "suite: quick\nseeds: [0, 1, 2]\n")
     plan = plan_sweep(f)
@@ -200,7 +200,7 @@ def test_records_are_json_with_the_sweep_config(tmp_path):
 
 def test_a_run_that_kills_its_worker_is_found_and_recorded_failed(monkeypatch):
     """run_local's retry logic with a simulated pool: 'bad' kills whichever worker runs it."""
-    from ganbench.run import executors
+    from ganbench.engine import executors
 
     rounds = []
 
@@ -223,3 +223,29 @@ def test_a_run_that_kills_its_worker_is_found_and_recorded_failed(monkeypatch):
     assert sorted(s["run_id"] for s in out) == ["a", "bad", "c", "d", "e"] and len(seen) == 5
     assert {s["run_id"]: s["status"] for s in out}["a"] == "ok"  # the innocent run in flight was retried
     assert (["bad"], 1) in rounds  # ... and the suspect ran alone before being blamed
+
+
+def test_run_and_sweep_plan_through_one_planner(tmp_path):
+    from ganbench.cli import _plan, build_parser
+
+    res = str(tmp_path / "runs")
+    args = build_parser().parse_args(["run", "--suite", "quick", "--seeds", "0-1", "--results", res, "--set", "g_hidden=16"])
+    f = write(tmp_path, "suite: quick\nseeds: 0-1\nset: {g_hidden: 16}\n")
+    key = lambda r: (r.task, r.objective, r.seed, r.budget, r.steps, dict(r.overrides), r.tag, str(r.results))  # noqa: E731
+    cli, sweep = [key(r) for r in _plan(args)], [key(r) for r in plan_sweep(f, results=res).requests]
+    assert cli == sweep and len(cli) > 2 and all(k[3] == "quick" for k in cli)
+    args = build_parser().parse_args(["run", "toy/ring8", "--steps", "20", "-o", "ns,hinge", "--tag", "x", "--results", res])
+    f = write(tmp_path, "tasks: [toy/ring8]\nobjectives: [ns, hinge]\nsteps: 20\ntag: x\n", "plain.yaml")
+    assert [key(r) for r in _plan(args)] == [key(r) for r in plan_sweep(f, results=res).requests]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["toy/ring8", "--seeds", "0,0"], "repeat a seed"),
+    (["toy/ring8", "toy/ring8"], "asked for twice"),
+    (["toy/ring8", "--seeds", "3-1"], "malformed --seeds"),
+    (["toy/ring8", "--suite", "quick"], "not both"),
+    ([], "name at least one task"),
+])
+def test_run_plans_are_checked_like_sweep_plans(tmp_path, capsys, args, needle):
+    assert main(["run", *args, "--results", str(tmp_path)]) == 2
+    assert needle in capsys.readouterr().err and not any(tmp_path.iterdir())

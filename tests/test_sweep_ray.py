@@ -2,9 +2,9 @@
 
 import pytest
 
-from ganbench.run.executors import Progress, run_requests
+from ganbench.engine.executors import Progress, run_requests
 from ganbench.core.records import load_records
-from ganbench.run.sweep import classify, plan_sweep
+from ganbench.engine.sweep import classify, plan_sweep
 
 ray = pytest.importorskip("ray")
 

@@ -13,10 +13,10 @@ import torch
 
 from ganbench.core.config import resolve
 from ganbench.core.errors import DataNotFoundError, UserError
-from ganbench.run.evaluator import evaluate_samples
+from ganbench.engine.evaluator import evaluate_samples
 from ganbench.metrics import METRICS
 from ganbench.objectives import OBJECTIVES, build_objective
-from ganbench.run.trainer import TrainState, make_optimizer, seed_everything
+from ganbench.engine.trainer import TrainState, make_optimizer, seed_everything
 from ganbench.tasks import TASKS
 
 TASK_NAMES = TASKS.names()

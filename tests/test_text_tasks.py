@@ -9,7 +9,7 @@ import torch
 
 from ganbench.cli import main
 from ganbench.core.errors import DataNotFoundError, UserError
-from ganbench.run.evaluator import evaluate_samples
+from ganbench.engine.evaluator import evaluate_samples
 from ganbench.tasks import TASKS
 
 DATA = Path(os.environ.get("GANBENCH_DATA", "/nonexistent"))

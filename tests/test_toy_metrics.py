@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from ganbench.run.evaluator import evaluate_samples
+from ganbench.engine.evaluator import evaluate_samples
 from ganbench.domains.toy.metrics import mode_statistics
 from ganbench.tasks import TASKS
 

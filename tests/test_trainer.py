@@ -13,7 +13,7 @@ import pytest
 from ganbench.core.errors import UserError
 from ganbench.objectives.adversarial import NonSaturating
 from ganbench.core.records import read_record
-from ganbench.run.runner import RunRequest, execute
+from ganbench.engine.runner import RunRequest, execute
 
 SMALL = ["--set", "g_hidden=16", "--set", "g_layers=1", "--set", "d_hidden=16", "--set", "d_layers=1",
          "--set", "batch_size=32"]
@@ -79,8 +79,8 @@ def test_resume_after_kill_gives_identical_record(tmp_path):
 
 
 def test_resume_refuses_changed_config(tmp_path):
-    from ganbench.run.trainer import train
-    from ganbench.run.runner import prepare
+    from ganbench.engine.trainer import train
+    from ganbench.engine.runner import prepare
 
     task, obj, cfg = prepare(RunRequest("toy/ring8", "ns", 0, tmp_path, steps=40, overrides={**SMALL_OVR, "checkpoint_every": 10}))
     res = train(task, obj, cfg, 0, tmp_path / "run", progress=False, stop_after=20)
@@ -100,7 +100,7 @@ class ExplodingNS(NonSaturating):
 
 
 def test_divergence_is_recorded_not_raised(tmp_path, monkeypatch):
-    import ganbench.run.runner as runner
+    import ganbench.engine.runner as runner
 
     monkeypatch.setattr(runner, "build_objective", lambda name: ExplodingNS())
     out = execute(RunRequest("toy/ring8", "ns", 0, tmp_path, steps=30, overrides=SMALL_OVR, progress=False))
@@ -112,7 +112,7 @@ def test_divergence_is_recorded_not_raised(tmp_path, monkeypatch):
 
 
 def test_training_crash_is_a_failed_record(tmp_path, monkeypatch):
-    import ganbench.run.runner as runner
+    import ganbench.engine.runner as runner
 
     class Broken(NonSaturating):
         def step(self, state):
@@ -127,3 +127,15 @@ def test_training_crash_is_a_failed_record(tmp_path, monkeypatch):
     assert again.record["status"] == "ok"
     kept = list((tmp_path / out.record["run_id"] / "previous-failures").glob("*.json"))
     assert len(kept) == 1 and json.loads(kept[0].read_text())["status"] == "failed"
+
+
+def test_crash_records_and_run_records_share_one_layout(tmp_path):
+    from ganbench.engine.executors import record_crash
+
+    ok = execute(RunRequest("toy/ring8", "ns", 0, tmp_path, steps=5, overrides=SMALL_OVR, progress=False)).record
+    crash = RunRequest("toy/ring8", "ns", 1, tmp_path, steps=5, overrides=SMALL_OVR, progress=False)
+    record_crash(crash, "WorkerDied: test")
+    died = read_record(tmp_path / "toy-ring8__ns__s1.json")
+    assert list(died) == list(ok)  # same keys, same order: one builder
+    assert died["status"] == "failed" and died["steps"] == {"planned": 5, "completed": None}
+    assert {k: died[k] for k in ("task", "config", "config_hash")} == {k: ok[k] for k in ("task", "config", "config_hash")}

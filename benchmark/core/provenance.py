@@ -1,4 +1,10 @@
-"""What produced a number: package versions, git commit, device, platform, time."""
+"""What produced a number: package versions, git commit, plugins, device, platform, time.
+
+``plugins`` lists the origin of every plugin loaded in this process (``"plugin my-gan-plugin
+0.1"``, ``"plugin file /path/x.py"``; :func:`ganbench.core.plugins.loaded_origins`), not only of
+those the run used: a plugin can change a run without being named by it (a net subclassing a
+built-in, a module patched at import), so the record names all the outside code that was present.
+"""
 
 from __future__ import annotations
 
@@ -30,12 +36,15 @@ def provenance(device: str = "cpu") -> dict:
     import numpy
     import torch
 
+    from ganbench.core.plugins import loaded_origins
+
     return {
         "ganbench": __version__,
         **git_state(),
         "python": sys.version.split()[0],
         "torch": torch.__version__,
         "numpy": numpy.__version__,
+        "plugins": loaded_origins(),
         "device": device,
         "torch_threads": torch.get_num_threads(),
         "platform": platform.platform(),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 from ganbench.core.data import DataLocator
+from ganbench.core.errors import UserError
 
 _NAME = re.compile(r"^[a-z0-9]+/[a-z0-9][a-z0-9.\-]*$")
 
@@ -101,6 +102,15 @@ class Task:
     def load_samples(self, path: str | Path):  # pragma: no cover - abstract
         """Read and validate a user's sample file; raise ``UserError`` naming the expected format."""
         raise NotImplementedError
+
+    def as_samples(self, samples: Any):
+        """Samples a user holds in memory (``ganbench.evaluate``) -> what the metrics consume, validated
+        like a sample file. A path is read with :meth:`load_samples`; a domain overrides this for its
+        in-memory types (arrays, tensors, lists of strings)."""
+        if isinstance(samples, (str, Path)):
+            return self.load_samples(samples)
+        raise UserError(f"{self.spec.name}: cannot evaluate samples of type {type(samples).__name__}; "
+                        f"pass a sample file path (ganbench eval --help lists the formats)")
 
     def describe(self) -> dict:
         s = self.spec

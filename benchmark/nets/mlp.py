@@ -3,6 +3,8 @@
 PacGAN/VEEGAN's 2-D setup: the generator maps a low-dimensional Gaussian noise through ReLU
 layers with batch norm (4 × 400 in PacGAN); the discriminator is a maxout MLP (3 × 200, 5 pieces).
 Widths, depths and maxout pieces are config keys, so the same classes serve smaller test nets.
+Registered as ``mlp-generator`` / ``mlp-discriminator``; they serve tasks whose samples are points
+(``sample_kind == "points"``), of the dimension one real batch has.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganbench.nets.facts import point_dim
 from ganbench.nets.latent import LatentGenerator
 
 
@@ -27,7 +30,15 @@ class Maxout(nn.Module):
 
 
 class MLPGenerator(LatentGenerator):
+    role = "generator"
+    sample_kinds = ("points",)
     sample_batch = 4096
+
+    @classmethod
+    def from_config(cls, task, cfg):
+        """Config keys: latent_dim, g_hidden, g_layers."""
+        dim = point_dim(task, "mlp-generator")
+        return cls(int(cfg["latent_dim"]), dim, int(cfg["g_hidden"]), int(cfg["g_layers"]))
 
     def __init__(self, latent_dim: int, out_dim: int, hidden: int, layers: int, batch_norm: bool = True):
         super().__init__()
@@ -48,6 +59,14 @@ class MLPGenerator(LatentGenerator):
 
 
 class MLPDiscriminator(nn.Module):
+    role = "discriminator"
+    sample_kinds = ("points",)
+
+    @classmethod
+    def from_config(cls, task, cfg):
+        """Config keys: d_hidden, d_layers, d_maxout (1: LeakyReLU layers instead of maxout)."""
+        return cls(point_dim(task, "mlp-discriminator"), int(cfg["d_hidden"]), int(cfg["d_layers"]), int(cfg["d_maxout"]))
+
     def __init__(self, in_dim: int, hidden: int, layers: int, maxout: int = 5):
         super().__init__()
         blocks: list[nn.Module] = []

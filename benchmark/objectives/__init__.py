@@ -3,7 +3,7 @@
 from ganbench.core.registry import Registry
 from ganbench.objectives.base import AdversarialObjective, Objective
 
-OBJECTIVES = Registry("objective")
+OBJECTIVES = Registry("objective", group="ganbench.objectives", base="ganbench.objectives.base:Objective")
 
 _ADV = "ganbench.objectives.adversarial"
 OBJECTIVES.register("minimax", f"{_ADV}:Minimax", "original saturating GAN: G minimises E log(1 - D(G(z)))")

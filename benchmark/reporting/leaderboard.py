@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ganbench.reporting.published import Published, PublishedRow, load_published
 from ganbench.reporting.tables import ARROW, TaskTable, build_tables, summary_ranks, to_markdown
-from ganbench.reporting.stability import StabilitySummary, fmt_collapse, fmt_rate, fmt_spread, stability_summary
+from ganbench.reporting.stability import StabilitySummary, collapse_note, fmt_collapse, fmt_rate, fmt_spread, stability_summary
 from ganbench.reporting.stats import ALPHA, TESTS, compare_to_best
 
 
@@ -122,8 +122,7 @@ def stability_markdown(lb: Leaderboard) -> list[str]:
            "Per method over every task and seed it ran: divergence rate = diverged / (finished + diverged) runs; "
            "seed spread = seed-to-seed std of each task's main metric / |that task's mean over all methods|, averaged "
            "over the tasks with ≥ 2 finished seeds (lower is steadier); mode collapse = the domain's diversity metric "
-           "over finished runs (toy: fraction of modes covered; text: Self-BLEU, lower is more diverse; molecules: "
-           "unique@10k, IntDiv; images: recall, coverage).", ""]
+           f"over finished runs ({collapse_note()}).", ""]
     head = ["method", "tasks", "runs", "diverged", "failed", "seed spread"] + [c.header for c in st.columns]
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "|".join("---" for _ in head) + "|")

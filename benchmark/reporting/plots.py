@@ -1,8 +1,8 @@
 """Figures for the HTML report, returned as PNG bytes (matplotlib Agg, no pyplot state).
 
 Training curves come from each run's ``log.csv`` (one row per step: losses, gradient norms),
-metric-over-steps curves from ``evals.jsonl`` (periodic evaluations), molecule grids from SMILES
-with RDKit. Each function returns ``None`` when there is nothing to draw, so a report of runs
+metric-over-steps curves from ``evals.jsonl`` (periodic evaluations), quality-diversity curves on
+the metric pairs a task's domain declares (drawings of samples are the domains' own). Each function returns ``None`` when there is nothing to draw, so a report of runs
 without logs simply has fewer figures. Seeds of one method share a colour; curves are smoothed
 with a moving average and thinned to a few hundred points so a 20,000-step log stays small.
 """
@@ -175,16 +175,14 @@ def metric_curves(runs: Sequence[tuple[str, int, list[dict]]], metrics: Sequence
     return to_png(fig)
 
 
-# (x, y) pairs a temperature sweep is plotted on: diversity-side metric first, quality second
-QD_PAIRS = (("nll_test", "nll_oracle"), ("self_bleu5", "bleu5"), ("nll_test", "bleu5"), ("intdiv", "validity"))
-
-
-def quality_diversity(runs: Sequence[tuple[str, int, dict]], method_order: Sequence[str]) -> bytes | None:
+def quality_diversity(runs: Sequence[tuple[str, int, dict]], method_order: Sequence[str],
+                      pairs: Sequence[tuple[str, str]]) -> bytes | None:
     """Temperature sweeps (Caccia et al.): one curve per run through its (x, y) points, a panel per
-    metric pair present; ``runs`` are (method, seed, quality_diversity.json) triples. Comparing
-    methods along these curves, not at T = 1 alone, tells a better model from a colder one."""
+    metric pair present; ``runs`` are (method, seed, quality_diversity.json) triples and ``pairs``
+    the (diversity-side x, quality y) metric pairs the task's domain declares. Comparing methods
+    along these curves, not at T = 1 alone, tells a better model from a colder one."""
     runs = [r for r in runs if r[2] and r[2].get("points")]
-    pairs = [(x, y) for x, y in QD_PAIRS
+    pairs = [(x, y) for x, y in pairs
              if any(all(k in p for k in (x, y)) for _, _, sw in runs for p in sw["points"])]
     if not pairs:
         return None
@@ -208,31 +206,3 @@ def quality_diversity(runs: Sequence[tuple[str, int, dict]], method_order: Seque
     _legend(fig, present, [colors[m] for m in present])
     return to_png(fig)
 
-
-def molecules_png(smiles: Sequence[str], n: int = 12, per_row: int = 4) -> bytes | None:
-    """A grid of the first ``n`` valid molecules, drawn by RDKit; None without RDKit or valid SMILES."""
-    try:
-        from rdkit import Chem, RDLogger
-        from rdkit.Chem import Draw
-    except ImportError:
-        return None
-    RDLogger.DisableLog("rdApp.*")
-    mols, legends = [], []
-    for s in smiles:
-        m = Chem.MolFromSmiles(s.strip()) if s.strip() else None
-        if m is not None:
-            mols.append(m)
-            legends.append(s.strip()[:40])
-        if len(mols) >= n:
-            break
-    if not mols:
-        return None
-    try:
-        img = Draw.MolsToGridImage(mols, molsPerRow=per_row, subImgSize=(200, 160), legends=legends, returnPNG=True)
-    except Exception:  # a drawing backend missing in this RDKit build
-        return None
-    if isinstance(img, bytes):
-        return img
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()

@@ -10,9 +10,10 @@ tag when a sweep varied hyper-parameters), over every task and seed it ran on:
   (|mean main metric over every finished run of the task, all methods|), averaged over the tasks
   where the method has ≥ 2 finished seeds. A coefficient of variation whose denominator is the
   same for every method of a task, so it does not reward a method for scoring near zero;
-* **mode collapse**: the task domain's diversity metric, averaged over the method's finished runs
-  (toy: fraction of modes covered; text: Self-BLEU, lower is more diverse; molecules: unique@10k and
-  IntDiv; images: recall and coverage). The mapping lives here, not in the task spec.
+* **mode collapse**: the task domain's diversity metric, averaged over the method's finished runs.
+  Each domain declares its own (``Domain.collapse`` in its package, e.g. the toy's fraction of modes
+  covered or the text's Self-BLEU); this module only reads the declarations, so a new domain gets
+  its columns without an edit here.
 """
 
 from __future__ import annotations
@@ -23,14 +24,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-# domain -> (column label, direction, accepted metric names) in the order they are looked for
-COLLAPSE_METRICS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
-    "toy": (("modes covered (fraction)", "max", ("modes_covered",)),),
-    "text": (("self-BLEU-4", "min", ("self_bleu4",)), ("self-BLEU-2", "min", ("self_bleu2",))),
-    "molecule": (("unique@10k", "max", ("unique@10k", "unique_10k", "unique10k")),
-                 ("IntDiv", "max", ("intdiv", "intdiv1", "int_div"))),
-    "image": (("recall", "max", ("recall",)), ("coverage", "max", ("coverage",))),
-}
+from ganbench.core.domain import Domain
+from ganbench.core.registry import Registry
+from ganbench.domains import declared
+
+
+def report_domains(registry: Registry | None = None) -> list[Domain]:
+    """The registered domains in the order of cross-domain report tables (rank, then registry order)."""
+    return sorted(declared(registry), key=lambda d: d.report_rank)
+
+
+def collapse_note(registry: Registry | None = None) -> str:
+    """What each domain's collapse columns are, for the reports' explanation of the table."""
+    return "; ".join(d.collapse_note for d in report_domains(registry) if d.collapse and d.collapse_note)
 
 
 def _norm(name: str) -> str:
@@ -54,6 +60,7 @@ class CollapseColumn:
     label: str
     direction: str
     metric: str  # the metric name found in the records
+    per: str | None = None  # a detail of the value to divide by (CollapseMetric.per)
 
     @property
     def header(self) -> str:
@@ -92,25 +99,26 @@ class StabilitySummary:
 def _collapse_value(rec: dict, col: CollapseColumn) -> float:
     m = rec["metrics"].get(col.metric) or {}
     value = _float(m.get("value"))
-    if col.domain == "toy":  # modes covered out of the task's number of modes
-        n_modes = _float(m.get("n_modes"))
-        value = value / n_modes if math.isfinite(n_modes) and n_modes > 0 else float("nan")
+    if col.per:  # e.g. modes covered out of the task's number of modes
+        per = _float(m.get(col.per))
+        value = value / per if math.isfinite(per) and per > 0 else float("nan")
     return value
 
 
-def stability_summary(records: Iterable[dict]) -> StabilitySummary:
+def stability_summary(records: Iterable[dict], domains: Registry | None = None) -> StabilitySummary:
+    """The summary over ``records``; ``domains`` is the domain registry to ask (default: DOMAINS)."""
     records = list(records)
-    # the collapse columns that have data, per domain in the mapping's order
+    # the collapse columns that have data, per domain in report order
     names_by_domain: dict[str, set[str]] = defaultdict(set)
     for rec in records:
         names_by_domain[rec["task"]["name"].split("/", 1)[0]].update(rec.get("metrics", {}))
     columns = []
-    for domain, specs in COLLAPSE_METRICS.items():
-        present = {_norm(n): n for n in names_by_domain.get(domain, ())}
-        for label, direction, accepted in specs:
-            found = next((present[_norm(a)] for a in accepted if _norm(a) in present), None)
+    for domain in report_domains(domains):
+        present = {_norm(n): n for n in names_by_domain.get(domain.name, ())}
+        for spec in domain.collapse:
+            found = next((present[_norm(a)] for a in spec.accepted if _norm(a) in present), None)
             if found:
-                columns.append(CollapseColumn(domain, label, direction, found))
+                columns.append(CollapseColumn(domain.name, spec.label, spec.direction, found, spec.per))
 
     by_task: dict[str, list[dict]] = defaultdict(list)
     for rec in records:

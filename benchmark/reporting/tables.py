@@ -17,6 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ganbench.core.config import variant_label
+
 ARROW = {"max": "↑", "min": "↓"}
 # per-run details that do not affect comparability (counts of what one run's samples contained)
 VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run", "empty_hypotheses", "empty_sentences", "unknown_words"})
@@ -73,10 +75,14 @@ class Row:
     diverged_steps: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     values: dict[str, list[float]] = field(default_factory=dict)  # column label -> finite per-seed values (significance tests)
+    variant: str = ""  # the settings that differ from the task's defaults, e.g. "g_arch=my-mlp,ema=0.999"
 
     @property
     def label(self) -> str:
-        return f"{self.objective}[{self.tag}]" if self.tag else self.objective
+        """The objective, then the user's tag if any, else the settings that make the run a variant
+        (architecture, regularisers, learning rates): two rows never share a label by accident."""
+        suffix = self.tag or self.variant
+        return f"{self.objective}[{suffix}]" if suffix else self.objective
 
 
 @dataclass
@@ -140,7 +146,7 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
         ok = [r for r in runs if r["status"] == "ok"]
         row = Row(objective, tag, chash, sorted(r["seed"] for r in runs), len(ok),
                   sum(r["status"] == "diverged" for r in runs), sum(r["status"] == "failed" for r in runs),
-                  int(runs[0]["config"].get("steps", 0)))
+                  int(runs[0]["config"].get("steps", 0)), variant=variant_label(runs[0].get("variant") or {}))
         row.diverged_steps = sorted(int(r["diverged"]["step"]) for r in runs if r["status"] == "diverged" and r.get("diverged"))
         row.errors = sorted({r.get("error") or "" for r in runs if r["status"] == "failed"})
         for col in columns:

@@ -1,9 +1,10 @@
 """Benchmark: our BLEU-2..5 / Self-BLEU-2..5 against NLTK and fast-bleu on the COCO captions.
 
-Run: ``python -m tests.perf.bench_bleu [--data-dir DIR] [--nltk-subset 20] [--skip-fast-bleu]``.
+Run: ``python tests/perf/bench_bleu.py [--data-dir DIR] [--n 10000] [--nltk-subset 20] [--skip-fast-bleu]``.
 Hypotheses are the 10,000 training captions, references the 10,000 test captions (Texygen's
-split, our tokenizer). Prints wall times, the ratio, and the largest per-sentence difference to
-each reference implementation on the sentences both scored. NLTK is far too slow to run on all
+split, our tokenizer; ``--n`` takes the first n of each, for a quick check). Prints wall times,
+the ratio, and the largest per-sentence difference to each reference implementation on the
+sentences both scored. NLTK is far too slow to run on all
 10,000 (it rescans every reference for every hypothesis), so it scores a subset and its full
 time is extrapolated linearly — said so in the output.
 """
@@ -67,10 +68,13 @@ def _fast_bleu(hyps, refs):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--n", type=int, default=0, help="only the first N hypotheses and references (0: all; a quick check)")
     ap.add_argument("--nltk-subset", type=int, default=20, help="hypotheses NLTK scores (time extrapolated)")
     ap.add_argument("--skip-fast-bleu", action="store_true")
     args = ap.parse_args(argv)
     hyps, refs = _load(args.data_dir)
+    if args.n:
+        hyps, refs = hyps[: args.n], refs[: args.n]
     print(f"{len(hyps)} hypotheses (COCO train captions) vs {len(refs)} references (COCO test captions), BLEU-2..5")
 
     bleu, t_bleu, selfb, t_self = _ours(hyps, refs)

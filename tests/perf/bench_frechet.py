@@ -1,6 +1,6 @@
 """Times our Fréchet distance against the pytorch-fid ``scipy.linalg.sqrtm`` path, same inputs.
 
-Run: ``python -m tests.perf.bench_frechet [--dim 2048] [--n 10000] [--repeats 3]``. Prints both
+Run: ``python tests/perf/bench_frechet.py [--dim 2048] [--n 10000] [--repeats 3]``. Prints both
 values (they must agree to ~1e-6 relative), both best-of-N times, and the ratio.
 """
 

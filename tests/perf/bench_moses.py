@@ -1,6 +1,6 @@
 """Speed of the MOSES suite: 30,000 molecules against the full Test/TestSF, ours beside the references.
 
-    python -m tests.perf.bench_moses [--n 30000] [--threads 2] [--reference-sample 1000] [--skip-fcd] [--ref-n N]
+    python tests/perf/bench_moses.py [--n 30000] [--threads 2] [--reference-sample 1000] [--skip-fcd] [--ref-n N]
 
 The molecules are a fixed random sample of the MOSES test split scored as if generated (their
 reference statistics are cached first, so the timed part is what a user pays per evaluation).

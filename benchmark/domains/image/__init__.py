@@ -1,2 +1,29 @@
 """The image domain: the image task base class, DCGAN nets, feature extractors (Inception-v3, the
-task's own classifier), FID/KID/IS/PR/DC and image files in and out."""
+task's own classifier), FID/KID/IS/PR/DC and image files in and out.
+
+:data:`DOMAIN` declares what the metric registry, the reports and the suites need to know about it
+(see :mod:`ganbench.core.domain`); nothing heavy is imported here.
+"""
+
+from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
+
+_IMG = "ganbench.domains.image.metrics:ImageMetrics"  # one feature pass for all
+
+DOMAIN = Domain(
+    name="image",
+    summary="images: FID, KID, IS, precision/recall and density/coverage on one feature pass",
+    metrics=(
+        Metric("fid", _IMG, MIN, "Frechet distance of Gaussians fitted to features of generated vs reference images"),
+        Metric("kid", _IMG, MIN, "kernel distance: unbiased MMD^2, cubic polynomial kernel, mean over subsets"),
+        Metric("is", _IMG, MAX, "inception score exp E KL(p(y|x) || p(y)) over 10 splits"),
+        Metric("precision", _IMG, MAX, "share of generated samples inside the real k-NN manifold (k=3)"),
+        Metric("recall", _IMG, MAX, "share of real samples inside the generated k-NN manifold (k=3)"),
+        Metric("density", _IMG, MAX, "mean count of real k-NN balls containing a generated sample / k (k=5)"),
+        Metric("coverage", _IMG, MAX, "share of real k-NN balls containing a generated sample (k=5)"),
+    ),
+    # how much of the real distribution the generated one reaches
+    collapse=(CollapseMetric("recall", MAX, ("recall",)), CollapseMetric("coverage", MAX, ("coverage",))),
+    collapse_note="images: recall, coverage",
+    suite_objectives={"quick": ("ns", "hinge")},
+    report_rank=4,  # after molecules in the stability table, where the committed leaderboards have it
+)

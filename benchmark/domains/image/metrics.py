@@ -1,9 +1,10 @@
 """Image-GAN metrics on features: FID, KID, IS, precision/recall and density/coverage.
 
 All of them compare a feature embedding of generated images with the same embedding of the
-task's reference split, so :class:`ImageMetrics` extracts features once (one batched pass under
-``torch.inference_mode``) and derives every number from them. Reference features and their
-Gaussian statistics are cached per (task, version, split, extractor, n) in ``cache_root()/refstats``.
+task's reference split, so :class:`ImageMetrics` extracts features once (batch by batch, as the
+samples stream in, under ``torch.inference_mode``) and derives every number from them. Reference
+features, their Gaussian statistics and k-NN radii live in the evaluator's reference cache
+(:mod:`ganbench.engine.refcache`), keyed by (task, version, split, extractor, n).
 
 Definitions and constants follow the reference tools:
 
@@ -22,13 +23,12 @@ Definitions and constants follow the reference tools:
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import torch
 
-from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue
+from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue, Rechunker
 from ganbench.metrics.frechet import frechet_distance, gaussian_stats
+from ganbench.metrics.moments import GaussianMoments
 
 KID_SUBSETS, KID_SUBSET_SIZE, SEED = 100, 1000, 2020
 
@@ -170,46 +170,54 @@ def prdc(fake, real, k_pr: int = 3, k_dc: int = 5, real_radii: dict | None = Non
 
 
 # --- the family -----------------------------------------------------------------------------------
-def _extract(extractor, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
+EXTRACT_BATCH = 500  # images per extractor call; every stream is cut into the same chunks (see Rechunker)
+REFERENCE_ARRAYS = ("features", "logits", "mu", "sigma", "radius_k3", "radius_k5")
+FEATURE_METRICS = ("kid", "precision", "recall", "density", "coverage")
+
+
+def _extract(extractor, images: np.ndarray, batch: int = EXTRACT_BATCH) -> tuple[np.ndarray, np.ndarray]:
     feats, logits = [], []
-    with torch.inference_mode():
-        for i in range(0, len(images), batch):
-            f, lg = extractor(images[i:i + batch])
-            feats.append(np.asarray(f, dtype=np.float32))
-            logits.append(np.asarray(lg, dtype=np.float32))
+    for i in range(0, len(images), batch):
+        f, lg = _extract_chunk(extractor, images[i:i + batch])
+        feats.append(f)
+        logits.append(lg)
     return np.concatenate(feats), np.concatenate(logits)
 
 
-def reference_features(task, extractor) -> dict[str, np.ndarray]:
-    """Features, logits, μ and Σ of the task's whole reference split, cached as ``.npz``."""
-    from ganbench.core.data import cache_root
+def _extract_chunk(extractor, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with torch.inference_mode():
+        f, lg = extractor(images)
+    return np.asarray(f, dtype=np.float32), np.asarray(lg, dtype=np.float32)
+
+
+def reference_features(task, extractor, cache=None) -> dict[str, np.ndarray]:
+    """Features, logits, μ, Σ and the k-NN radii (k = 3, 5) of the task's whole reference split,
+    in the evaluator's reference cache keyed by (task, version, split, extractor, n)."""
+    from ganbench.engine.refcache import RefKey, ReferenceCache
 
     spec = task.spec
     images = task.reference_samples(None)
-    n = len(images)
-    safe = lambda s: s.replace("/", "_").replace(":", "_")  # noqa: E731
-    path = cache_root() / "refstats" / f"{safe(spec.name)}-v{spec.version}-{spec.reference_split}-{safe(extractor.name)}-n{n}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            out = {k: z[k] for k in z.files}
-        if all(f"radius_k{k}" in out for k in (3, 5)):
-            return out
-    else:
+    key = RefKey(spec.name, spec.version, extractor.name, split=spec.reference_split, n=len(images))
+
+    def compute() -> dict:
         feats, logits = _extract(extractor, images)
         mu, sigma = gaussian_stats(feats)
-        out = {"features": feats, "logits": logits, "mu": mu, "sigma": sigma}
-    real = _as_f64(out["features"])
-    for k in (3, 5):  # the real k-NN radii of precision (k=3) and density/coverage (k=5)
-        out[f"radius_k{k}"] = _kth_nn_radius(real, k, 2048).numpy()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, **out)
-    tmp.replace(path)
-    return out
+        real = _as_f64(feats)  # the real k-NN radii of precision (k=3) and density/coverage (k=5)
+        radii = {f"radius_k{k}": _kth_nn_radius(real, k, 2048).numpy() for k in (3, 5)}
+        return {"features": feats, "logits": logits, "mu": mu, "sigma": sigma, **radii}
+
+    return (cache or ReferenceCache()).get(key, compute, REFERENCE_ARRAYS)
 
 
 class ImageMetrics(MetricFamily):
     """One feature pass over generated images -> fid, kid, is, precision, recall, density, coverage.
+
+    Streams: each batch of images is turned into features at once (in chunks of
+    :data:`EXTRACT_BATCH`, as one whole set would be) and dropped. What stays is what the
+    metrics need: the running feature moments for FID (float64, memory independent of the
+    count); the per-sample logits for IS (its split-wise score needs them); the features for
+    KID and PR/DC (their kernels and k-NN radii need every sample) — each only when one of its
+    metrics was asked for. Never the images.
 
     Options: ``extractor`` (a name in ``ganbench.domains.image.features.FEATURES``; default the task's
     ``default_extractor``), ``kid_subsets``, ``kid_subset_size``, ``is_splits``.
@@ -217,34 +225,62 @@ class ImageMetrics(MetricFamily):
 
     provides = {"fid": MIN, "kid": MIN, "is": MAX, "precision": MAX, "recall": MAX, "density": MAX, "coverage": MAX}
 
-    def compute(self) -> dict[str, MetricValue]:
-        from ganbench.domains.image.features import build_extractor
+    def reset(self) -> None:
+        self._chunks = Rechunker(EXTRACT_BATCH)
+        self._moments = GaussianMoments()
+        self._features: list[np.ndarray] = []
+        self._logits: list[np.ndarray] = []
 
-        images = np.concatenate([np.asarray(b) for b in self._batches]) if len(self._batches) > 1 else np.asarray(self._batches[0])
-        name = self.options.get("extractor") or getattr(self.task, "default_extractor", "inception-v3")
-        extractor = build_extractor(name, self.task)
-        ref = reference_features(self.task, extractor)
-        feats, logits = _extract(extractor, images)
-        n, n_ref = len(feats), len(ref["features"])
-        mu, sigma = gaussian_stats(feats)
-        subset = min(int(self.options.get("kid_subset_size", KID_SUBSET_SIZE)), n, n_ref)
-        subsets = int(self.options.get("kid_subsets", KID_SUBSETS))
-        splits = int(self.options.get("is_splits", 10))
-        kid_mean, kid_std = kernel_inception_distance(feats, ref["features"], subsets, subset)
-        is_mean, is_std = inception_score(logits, splits)
-        pr = prdc(feats, ref["features"], 3, 5, {3: ref["radius_k3"], 5: ref["radius_k5"]})
-        prec, rec, dens, cov = pr["precision"], pr["recall"], pr["density"], pr["coverage"]
+    @property
+    def extractor(self):
+        if getattr(self, "_extractor", None) is None:
+            from ganbench.domains.image.features import build_extractor
+
+            name = self.options.get("extractor") or getattr(self.task, "default_extractor", "inception-v3")
+            self._extractor = build_extractor(name, self.task)
+        return self._extractor
+
+    def update(self, images) -> None:
+        for chunk in self._chunks.push(np.asarray(images)):
+            self._fold(chunk)
+
+    def _fold(self, images: np.ndarray) -> None:
+        feats, logits = _extract_chunk(self.extractor, images)
+        self._moments.update(feats)
+        if any(m in self.metrics for m in FEATURE_METRICS):
+            self._features.append(feats)
+        if "is" in self.metrics:
+            self._logits.append(logits)
+
+    def compute(self) -> dict[str, MetricValue]:
+        tail = self._chunks.flush()
+        if tail is not None:
+            self._fold(tail)
+        if self._moments.n == 0:
+            raise ValueError("image metrics need samples: update() was never given any")
+        extractor = self.extractor
+        ref = reference_features(self.task, extractor) if set(self.metrics) - {"is"} else None
+        n, n_ref = self._moments.n, len(ref["features"]) if ref is not None else None
         base = {"n": n, "reference": f"{self.task.spec.reference_split} split", "n_reference": n_ref,
                 "extractor": extractor.name, **getattr(extractor, "details", {})}
-        return {
-            "fid": MetricValue(frechet_distance(mu, sigma, ref["mu"], ref["sigma"]), MIN, dict(base)),
-            "kid": MetricValue(kid_mean, MIN, {**base, "std": kid_std, "subsets": subsets, "subset_size": subset,
-                                              "kernel": "(x.y/d + 1)^3, unbiased MMD^2"}),
-            "is": MetricValue(is_mean, MAX, {**base, "std": is_std, "splits": splits, "n_reference": None,
-                                            "reference": "none (generated logits only)"}),
-            "precision": MetricValue(prec, MAX, {**base, "k": 3}),
-            "recall": MetricValue(rec, MAX, {**base, "k": 3}),
-            "density": MetricValue(dens, MAX, {**base, "k": 5}),
-            "coverage": MetricValue(cov, MAX, {**base, "k": 5}),
-        }
-
+        out = {}
+        if "fid" in self.metrics:
+            mu, sigma = self._moments.stats()
+            out["fid"] = MetricValue(frechet_distance(mu, sigma, ref["mu"], ref["sigma"]), MIN, dict(base))
+        feats = np.concatenate(self._features) if self._features else None
+        if "kid" in self.metrics:
+            subset = min(int(self.options.get("kid_subset_size", KID_SUBSET_SIZE)), n, n_ref)
+            subsets = int(self.options.get("kid_subsets", KID_SUBSETS))
+            kid_mean, kid_std = kernel_inception_distance(feats, ref["features"], subsets, subset)
+            out["kid"] = MetricValue(kid_mean, MIN, {**base, "std": kid_std, "subsets": subsets, "subset_size": subset,
+                                                     "kernel": "(x.y/d + 1)^3, unbiased MMD^2"})
+        if "is" in self.metrics:
+            splits = int(self.options.get("is_splits", 10))
+            is_mean, is_std = inception_score(np.concatenate(self._logits), splits)
+            out["is"] = MetricValue(is_mean, MAX, {**base, "std": is_std, "splits": splits, "n_reference": None,
+                                                   "reference": "none (generated logits only)"})
+        if any(m in self.metrics for m in ("precision", "recall", "density", "coverage")):
+            pr = prdc(feats, ref["features"], 3, 5, {3: ref["radius_k3"], 5: ref["radius_k5"]})
+            out.update({name: MetricValue(pr[name], MAX, {**base, "k": k}) for name, k in
+                        (("precision", 3), ("recall", 3), ("density", 5), ("coverage", 5))})
+        return out

@@ -6,6 +6,8 @@ halves it with stride-2 convolutions and LeakyReLU(0.2). The discriminator has n
 per-sample penalties (gradient penalty, R1) are well defined for every objective; ``spectral_norm``
 wraps each of its layers as in SN-GAN (Miyato et al. 2018). Resolutions: any H, W divisible by
 2^ups (8×8 and 28×28 use 2 doublings from 2×2 / 7×7; 32×32 uses 3 from 4×4).
+Registered as ``dcgan-generator`` / ``dcgan-discriminator``; they serve image tasks (a ``shape``
+of H, W, C).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganbench.nets.facts import image_shape
 from ganbench.nets.latent import LatentGenerator
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
@@ -26,6 +29,15 @@ def doublings(height: int, width: int) -> int:
 
 
 class DCGANGenerator(LatentGenerator):
+    role = "generator"
+    sample_kinds = ("images",)
+
+    @classmethod
+    def from_config(cls, task, cfg):
+        """Config keys: latent_dim, g_ch (channels of the last hidden layer; doubled per stage back)."""
+        h, w, c = image_shape(task, "dcgan-generator")
+        return cls(int(cfg["latent_dim"]), c, h, w, int(cfg["g_ch"]))
+
     def __init__(self, latent_dim: int, channels: int, height: int, width: int, base: int = 64):
         super().__init__()
         self.latent_dim = latent_dim
@@ -50,6 +62,15 @@ class DCGANGenerator(LatentGenerator):
 
 
 class DCGANDiscriminator(nn.Module):
+    role = "discriminator"
+    sample_kinds = ("images",)
+
+    @classmethod
+    def from_config(cls, task, cfg):
+        """Config keys: d_ch (channels of the first layer; doubled per stage), spectral_norm."""
+        h, w, c = image_shape(task, "dcgan-discriminator")
+        return cls(c, h, w, int(cfg["d_ch"]), bool(cfg["spectral_norm"]))
+
     def __init__(self, channels: int, height: int, width: int, base: int = 64, spectral_norm: bool = False):
         super().__init__()
         wrap = _sn if spectral_norm else (lambda m: m)

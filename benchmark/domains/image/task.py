@@ -15,14 +15,16 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from ganbench.domains.image.io import load_images, save_grid
-from ganbench.domains.image.nets import DCGANDiscriminator, DCGANGenerator
+from ganbench.domains.image.io import load_images, save_grid, to_uint8
+from ganbench.nets import build_net
 from ganbench.core.task import Task
 
 IMAGE_METRICS = ("fid", "kid", "is", "precision", "recall", "density", "coverage")
 
 # DCGAN defaults (Radford et al.: Adam 2e-4, β1 0.5, batch 64; latent 100); widths sized for CPU.
 IMAGE_DEFAULTS: dict[str, Any] = {
+    "g_arch": "dcgan-generator",  # nets by name (ganbench list shows them)
+    "d_arch": "dcgan-discriminator",
     "latent_dim": 100,
     "g_ch": 64,
     "d_ch": 64,
@@ -94,9 +96,8 @@ class ImageTask(Task):
     # -- models ---------------------------------------------------------------------------------
     def build_models(self, cfg: Mapping[str, Any]):
         self._data()  # a missing data set surfaces here, before any training starts
-        h, w, c = self.shape
-        G = DCGANGenerator(int(cfg["latent_dim"]), c, h, w, int(cfg["g_ch"]))
-        D = DCGANDiscriminator(c, h, w, int(cfg["d_ch"]), bool(cfg["spectral_norm"]))
+        G = build_net(cfg.get("g_arch", IMAGE_DEFAULTS["g_arch"]), "generator", self, cfg)
+        D = build_net(cfg.get("d_arch", IMAGE_DEFAULTS["d_arch"]), "discriminator", self, cfg)
         return G, D
 
     def decode(self, raw: torch.Tensor) -> np.ndarray:
@@ -113,3 +114,15 @@ class ImageTask(Task):
 
     def load_samples(self, path: str | Path) -> np.ndarray:
         return load_images(path, self.shape)
+
+    def as_samples(self, samples: Any) -> np.ndarray:
+        """Images in memory: uint8 N×H×W[×C] or floats in [0, 1], as a NumPy array or a torch tensor
+        (a tensor N×C×H×W is taken channels-first, as torch models produce it)."""
+        if isinstance(samples, torch.Tensor):
+            t = samples.detach().cpu()
+            if t.ndim == 4 and t.shape[1] == self.shape[2] and t.shape[-1] != self.shape[2]:
+                t = t.permute(0, 2, 3, 1)
+            samples = t.numpy()
+        if isinstance(samples, np.ndarray):
+            return to_uint8(samples, self.shape, "samples")
+        return super().as_samples(samples)

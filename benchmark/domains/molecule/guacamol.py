@@ -26,7 +26,6 @@ import numpy as np
 from ganbench.metrics.base import MAX, MetricValue
 from ganbench.metrics.frechet import frechet_distance
 from ganbench.domains.molecule.metrics import _MolFamily, nan
-from ganbench.core.atomic import save_npz
 from ganbench.domains.molecule.refstats import ReferenceSet
 
 N_SAMPLES = 10_000
@@ -133,24 +132,22 @@ class GuacamolReference(ReferenceSet):
 
     @cached_property
     def kl_stats(self) -> tuple[np.ndarray, np.ndarray]:
-        path = self.folder / "kl.npz"
-        if path.exists():
-            with np.load(path, allow_pickle=False) as z:
-                return z["descriptors"], z["nn"]
-        mols = _distinct([_canonical(s, isomeric=False) for s in self.subset])
-        desc, nn = descriptors_and_nn(mols, self.n_jobs)
-        save_npz(path, descriptors=desc, nn=nn)
-        return desc, nn
+        def compute() -> dict:
+            mols = _distinct([_canonical(s, isomeric=False) for s in self.subset])
+            desc, nn = descriptors_and_nn(mols, self.n_jobs)
+            return {"descriptors": desc, "nn": nn}
+
+        z = self.cache.get(self.cache_key("guacamol-kl"), compute, ("descriptors", "nn"))
+        return z["descriptors"], z["nn"]
 
     @cached_property
     def fcd_stats(self) -> tuple[np.ndarray, np.ndarray]:
-        path = self.folder / "fcd_guacamol.npz"
-        if path.exists():
-            with np.load(path, allow_pickle=False) as z:
-                return z["mu"], z["sigma"]
-        mu, sigma = fcd_moments([c for c in (_canonical(s) for s in self.subset) if c is not None])
-        save_npz(path, mu=mu, sigma=sigma)
-        return mu, sigma
+        def compute() -> dict:
+            mu, sigma = fcd_moments([c for c in (_canonical(s) for s in self.subset) if c is not None])
+            return {"mu": mu, "sigma": sigma}
+
+        z = self.cache.get(self.cache_key("guacamol-fcd"), compute, ("mu", "sigma"))
+        return z["mu"], z["sigma"]
 
     def details(self) -> dict:
         return {"reference": "random 10,000 of train (seed 42)", "reference_size": N_SAMPLES}

@@ -78,12 +78,23 @@ class MoleculeReferences:
 
 
 def as_samples(batches: list) -> SmilesSamples:
-    """The evaluator's batches as one :class:`SmilesSamples` (the same object when it already is one)."""
+    """The evaluator's batches as one :class:`SmilesSamples` (the same object when it already is one).
+
+    MOSES' metrics need every sample at once (distinct molecules, all pairs), so the families keep
+    the decoded SMILES batches. Every family of one evaluation holds the same batch objects, and
+    the joined set is remembered on the first batch, so they all share one joined set and with it
+    one RDKit feature table, as they did before samples streamed in batches."""
     if len(batches) == 1 and isinstance(batches[0], SmilesSamples):
         return batches[0]
+    first = batches[0] if batches and isinstance(batches[0], SmilesSamples) else None
+    ids = tuple(id(b) for b in batches)
+    joined = getattr(first, "_joined", None)
+    if joined is not None and joined[0] == ids:
+        return joined[1]
     out = SmilesSamples([s for b in batches for s in b])
-    if batches and isinstance(batches[0], SmilesSamples):
-        out.source, out.n_jobs = batches[0].source, batches[0].n_jobs
+    if first is not None:
+        out.source, out.n_jobs = first.source, first.n_jobs
+        first._joined = (ids, out)  # the batches are alive (the families hold them): their ids are theirs
     return out
 
 

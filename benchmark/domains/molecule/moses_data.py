@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ganbench.core.data import DataFile, cache_root
+from ganbench.core.data import DataFile
 from ganbench.core.errors import UserError
 
 # The three split files as MOSES ships them (moses/dataset/data/ in its repository and in the
@@ -88,16 +88,15 @@ class SmilesIndex:
 
     @classmethod
     def cached(cls, path: Path, key: str, load) -> "SmilesIndex":
-        """The index of ``load()``'s SMILES, cached at ``cache_root()/refstats/<name>-<key>.npz``."""
-        file = cache_root() / "refstats" / f"{path.name}-{key[:16]}-index.npz"
-        if file.exists():
-            with np.load(file, allow_pickle=False) as z:
-                return cls(z["hashes"], int(z["size"]), distinct_sorted=True)  # written by this class
-        from ganbench.core.atomic import save_npz
+        """The index of ``load()``'s SMILES, in the evaluator's reference cache (:mod:`ganbench.engine.refcache`)."""
+        from ganbench.engine.refcache import RefKey, ReferenceCache
 
-        index = cls.build(load())
-        save_npz(file, hashes=index.hashes, size=np.array(index.size))
-        return index
+        def build() -> dict:
+            index = cls.build(load())
+            return {"hashes": index.hashes, "size": np.array(index.size)}
+
+        z = ReferenceCache().get(RefKey(path.name, key[:16], "index"), build, ("hashes", "size"))
+        return cls(z["hashes"], int(z["size"]), distinct_sorted=True)  # written sorted and distinct by build()
 
     def contains(self, smiles: Sequence[str]) -> np.ndarray:
         h = smiles_hash(smiles)

@@ -1,11 +1,13 @@
 """Reference statistics of a molecule set (MOSES Test/TestSF, a training set), computed once, cached.
 
-What MOSES' ``compute_intermediate_statistics`` precomputes, in safe files (never pickle) under
-``cache_root()/refstats/<name>-<key>/``:
+What MOSES' ``compute_intermediate_statistics`` precomputes, as entries of the evaluator's
+reference cache (:mod:`ganbench.engine.refcache`: one ``.npz`` each, never pickle, written
+atomically under a lock), keyed by the set's name and :attr:`ReferenceSet.key`:
 
-* ``features.npz``: Morgan bits (CSR), logP, SA, QED, weight of every reference molecule;
-* ``fragments.json`` / ``scaffolds.json``: BRICS fragment and scaffold counts;
-* ``fcd.npz``: mean and covariance of the ChemNet activations (MOSES' tokenisation).
+* ``moses-features``: Morgan bits (CSR), logP, SA, QED, weight of every reference molecule, and
+  the BRICS fragment and scaffold counts (as key and count arrays);
+* ``chemnet-fcd``: mean and covariance of the ChemNet activations (MOSES' tokenisation);
+* ``meta``: the number of reference SMILES (so a cached set never loads its file to report it).
 
 The key hashes the reference SMILES themselves (or the data file's SHA-256), the RDKit version
 and :data:`STATS_VERSION`, so a new RDKit or a changed definition recomputes instead of reusing
@@ -16,16 +18,13 @@ strings (not re-canonicalised); FCD reads their canonical SMILES (``fcd_torch`` 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from functools import cached_property
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from ganbench.core.data import cache_root
-from ganbench.core.atomic import atomic_write_text, save_npz
+from ganbench.engine.refcache import RefKey, ReferenceCache, arrays_to_counts, counts_to_arrays
 
 STATS_VERSION = "1"
 
@@ -71,20 +70,19 @@ class ReferenceSet:
         h = hashlib.sha256(f"{data}|rdkit {_rdkit_version()}|stats {STATS_VERSION}|{what}".encode()).hexdigest()[:16]
         return h
 
-    @property
-    def folder(self) -> Path:
-        return cache_root() / "refstats" / f"{self.name}-{self.key}"
+    def cache_key(self, feature: str) -> RefKey:
+        """The cache entry ``feature`` of this set: its name and data key identify it."""
+        return RefKey(self.name, self.key, feature)
+
+    @cached_property
+    def cache(self) -> ReferenceCache:
+        return ReferenceCache()
 
     # -- the per-molecule features -----------------------------------------------------------
-    def _features(self) -> dict:
-        folder = self.folder
-        fpath = folder / "features.npz"
-        if fpath.exists() and (folder / "fragments.json").exists() and (folder / "scaffolds.json").exists():
-            with np.load(fpath, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-            frags = json.loads((folder / "fragments.json").read_text())
-            scafs = json.loads((folder / "scaffolds.json").read_text())
-            return {**arrays, "fragments": frags, "scaffolds": scafs}
+    FEATURE_ARRAYS = ("fp_indptr", "fp_bits", "weights", "logp", "sa", "qed", "weight", "n_valid", "n",
+                      "fragments_keys", "fragments_counts", "scaffolds_keys", "scaffolds_counts")
+
+    def _compute_features(self) -> dict:
         from ganbench.domains.molecule.features import moses_table
 
         table = moses_table(self.smiles, n_jobs=self.n_jobs, reference=True, properties=self.properties)
@@ -97,14 +95,18 @@ class ReferenceSet:
         for row, sc in enumerate(table.scaffolds):
             if sc is not None:
                 scafs[sc] += int(w[row])
-        arrays = {"fp_indptr": table.fp_indptr, "fp_bits": table.fp_bits, "weights": w, "logp": table.logp,
-                  "sa": table.sa, "qed": table.qed, "weight": table.weight,
-                  "n_valid": np.array(table.n_valid), "n": np.array(table.n_samples)}
-        save_npz(fpath, **arrays)
-        atomic_write_text(folder / "fragments.json", json.dumps(frags))
-        atomic_write_text(folder / "scaffolds.json", json.dumps(scafs))
-        self._write_meta()
-        return {**arrays, "fragments": dict(frags), "scaffolds": dict(scafs)}
+        self._store_meta()
+        return {"fp_indptr": table.fp_indptr, "fp_bits": table.fp_bits, "weights": w, "logp": table.logp,
+                "sa": table.sa, "qed": table.qed, "weight": table.weight,
+                "n_valid": np.array(table.n_valid), "n": np.array(table.n_samples),
+                **counts_to_arrays("fragments", frags), **counts_to_arrays("scaffolds", scafs)}
+
+    def _features(self) -> dict:
+        arrays = dict(self.cache.get(self.cache_key("moses-features"), self._compute_features, self.FEATURE_ARRAYS))
+        counts = {name: arrays_to_counts(name, arrays) for name in ("fragments", "scaffolds")}
+        for name in ("fragments", "scaffolds"):
+            del arrays[f"{name}_keys"], arrays[f"{name}_counts"]
+        return {**arrays, **counts}
 
     @cached_property
     def features(self) -> dict:
@@ -122,12 +124,7 @@ class ReferenceSet:
         return int(self.features["n_valid"])
 
     # -- FCD ---------------------------------------------------------------------------------
-    @cached_property
-    def fcd_moments(self) -> tuple[np.ndarray, np.ndarray]:
-        path = self.folder / "fcd.npz"
-        if path.exists():
-            with np.load(path, allow_pickle=False) as z:
-                return z["mu"], z["sigma"]
+    def _compute_fcd(self) -> dict:
         from ganbench.domains.molecule.features import parallel_map
         from ganbench.domains.molecule.chemnet import moses_activations, weighted_moments
 
@@ -135,21 +132,24 @@ class ReferenceSet:
         distinct = Counter(canonical)
         act = moses_activations(list(distinct))
         mu, sigma = weighted_moments(act, np.fromiter(distinct.values(), dtype=np.float64))
-        save_npz(path, mu=mu, sigma=sigma, n=np.array(len(canonical)))
-        self._write_meta()
-        return mu, sigma
+        self._store_meta()
+        return {"mu": mu, "sigma": sigma, "n": np.array(len(canonical))}
 
-    def _write_meta(self) -> None:
-        meta = {"name": self.name, "key": self.key, "rdkit": _rdkit_version(), "stats_version": STATS_VERSION,
-                "n_smiles": len(self.smiles)}
-        atomic_write_text(self.folder / "meta.json", json.dumps(meta, indent=1))
+    @cached_property
+    def fcd_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        z = self.cache.get(self.cache_key("chemnet-fcd"), self._compute_fcd, ("mu", "sigma"))
+        return z["mu"], z["sigma"]
+
+    def _store_meta(self) -> None:
+        self.cache.get(self.cache_key("meta"), lambda: {"n_smiles": np.array(len(self.smiles))}, ("n_smiles",))
 
     @cached_property
     def size(self) -> int:
-        """Number of reference SMILES (read from the cache's meta.json when the list is not loaded)."""
-        meta = self.folder / "meta.json"
-        if "smiles" not in self.__dict__ and meta.exists():
-            return int(json.loads(meta.read_text())["n_smiles"])
+        """Number of reference SMILES (read from the cache when the list is not loaded)."""
+        if "smiles" not in self.__dict__:
+            meta = self.cache.load(self.cache_key("meta"), ("n_smiles",))
+            if meta is not None:
+                return int(meta["n_smiles"])
         return len(self.smiles)
 
     def details(self) -> dict:

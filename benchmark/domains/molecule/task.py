@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -105,3 +106,11 @@ class SmilesTask(SequenceTask):
         if not lines:
             raise UserError(f"{path} has no samples: give one generated SMILES a line")
         return SmilesSamples([line.strip() for line in lines], source=str(path))
+
+    def as_samples(self, samples: Any) -> SmilesSamples:
+        """A list (or other sequence) of SMILES strings; a path is read as a file."""
+        if isinstance(samples, (list, tuple)) and all(isinstance(s, str) for s in samples):
+            if not samples:
+                raise UserError(f"{self.spec.name}: no samples given; pass a list of SMILES strings")
+            return SmilesSamples([s.strip() for s in samples], source="memory")
+        return super().as_samples(samples)

@@ -30,11 +30,35 @@ relaxation), :class:`~.discriminator.CNNDiscriminator` (SeqGAN's filter sizes),
 batched Monte-Carlo rollouts), :func:`~.quality_diversity.temperature_sweep`.
 """
 
-from ganbench.domains.sequence.discriminator import CNNDiscriminator
-from ganbench.domains.sequence.generator import SequenceGenerator, sample_categorical
-from ganbench.domains.sequence.rollout import policy_gradient_loss, rollout_completions, rollout_rewards
-from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS, SequenceTask, as_ids
-from ganbench.domains.sequence.vocab import Vocabulary
+from __future__ import annotations
 
-__all__ = ["CNNDiscriminator", "SequenceGenerator", "sample_categorical", "policy_gradient_loss",
-           "rollout_completions", "rollout_rewards", "SEQUENCE_DEFAULTS", "SequenceTask", "as_ids", "Vocabulary"]
+import importlib
+
+# name -> submodule; imported on first access (PEP 562), so importing a light submodule such as
+# ``.vocab``, or the package itself, does not pull torch in with the generator and discriminator
+_EXPORTS = {
+    "CNNDiscriminator": "discriminator",
+    "SequenceGenerator": "generator",
+    "sample_categorical": "generator",
+    "policy_gradient_loss": "rollout",
+    "rollout_completions": "rollout",
+    "rollout_rewards": "rollout",
+    "SEQUENCE_DEFAULTS": "task",
+    "SequenceTask": "task",
+    "as_ids": "task",
+    "Vocabulary": "vocab",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -25,6 +25,23 @@ SEQGAN_NUM_FILTERS = (100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160
 
 
 class CNNDiscriminator(nn.Module):
+    role = "discriminator"
+    sample_kinds = ("tokens", "smiles")
+
+    @classmethod
+    def from_config(cls, task, cfg):
+        """Registered as ``cnn-discriminator``. Config keys: d_emb_dim, d_filter_sizes, d_num_filters,
+        d_dropout; the task gives the vocabulary size and pad id."""
+        from ganbench.core.errors import UserError
+        from ganbench.nets.facts import require_sequence
+
+        require_sequence(task, "cnn-discriminator")
+        sizes, nums = list(cfg["d_filter_sizes"]), list(cfg["d_num_filters"])
+        if len(sizes) != len(nums) or not sizes:
+            raise UserError("d_filter_sizes and d_num_filters must be non-empty lists of the same length")
+        return cls(task.vocab_size, int(cfg["d_emb_dim"]), sizes, nums, float(cfg["d_dropout"]),
+                   pad_id=task.pad_id if task.pad_id is not None else 0)
+
     def __init__(self, vocab_size: int, emb_dim: int = 64, filter_sizes: Sequence[int] = SEQGAN_FILTER_SIZES,
                  num_filters: Sequence[int] = SEQGAN_NUM_FILTERS, dropout: float = 0.25, pad_id: int = 0):
         super().__init__()

@@ -28,6 +28,23 @@ from torch import nn
 
 
 class SequenceGenerator(nn.Module):
+    role = "generator"
+    sample_kinds = ("tokens", "smiles")
+
+    @classmethod
+    def from_config(cls, task, cfg):
+        """Registered as ``lstm-generator``. Config keys: g_emb_dim, g_hidden_dim, gumbel_beta_max,
+        gumbel_schedule, steps (the Gumbel annealing length); the task gives the vocabulary."""
+        from ganbench.nets.facts import require_sequence
+
+        require_sequence(task, "lstm-generator")
+        return cls(
+            task.vocab_size, task.max_len, task.start_id, task.eos_id, task.pad_id,
+            emb_dim=int(cfg["g_emb_dim"]), hidden_dim=int(cfg["g_hidden_dim"]), forbidden=task.forbidden,
+            gumbel_beta_max=float(cfg["gumbel_beta_max"]), gumbel_steps=int(cfg["steps"]),
+            gumbel_schedule=str(cfg["gumbel_schedule"]),
+        )
+
     def __init__(self, vocab_size: int, max_len: int, start_id: int, eos_id: int | None = None,
                  pad_id: int | None = None, emb_dim: int = 32, hidden_dim: int = 32,
                  forbidden: Sequence[int] = (), gumbel_beta_max: float = 1.0, gumbel_steps: int = 1,

@@ -20,7 +20,7 @@ TEMPERATURES = (0.7, 0.85, 1.0, 1.15, 1.3)
 def temperature_sweep(task, G, metric_names: Iterable[str], n: int, seed: int,
                       temperatures: Sequence[float] = TEMPERATURES) -> dict[str, Any]:
     """{"temperatures", "n_samples", "seed", "points": [{"temperature", metric: value, ...}]}."""
-    from ganbench.run.evaluator import evaluate_samples
+    from ganbench.engine.evaluator import evaluate_samples
 
     names = list(metric_names)
     points = []

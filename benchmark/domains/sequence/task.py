@@ -18,12 +18,14 @@ import torch
 
 from ganbench.core.errors import UserError
 from ganbench.core.task import Task
-from ganbench.domains.sequence.discriminator import SEQGAN_FILTER_SIZES, SEQGAN_NUM_FILTERS, CNNDiscriminator
-from ganbench.domains.sequence.generator import SequenceGenerator
+from ganbench.domains.sequence.discriminator import SEQGAN_FILTER_SIZES, SEQGAN_NUM_FILTERS
+from ganbench.nets import build_net
 
 # SeqGAN's sizes: generator embedding/hidden 32, CNN discriminator (see discriminator.py),
 # batch 64. The Gumbel keys only matter with --set gumbel=true (core adversarial objectives).
 SEQUENCE_DEFAULTS: dict[str, Any] = {
+    "g_arch": "lstm-generator",  # nets by name (ganbench list shows them)
+    "d_arch": "cnn-discriminator",
     "batch_size": 64,
     "g_emb_dim": 32,
     "g_hidden_dim": 32,
@@ -66,17 +68,8 @@ class SequenceTask(Task):
 
     # -- models ----------------------------------------------------------------------------
     def build_models(self, cfg: Mapping[str, Any]):
-        G = SequenceGenerator(
-            self.vocab_size, self.max_len, self.start_id, self.eos_id, self.pad_id,
-            emb_dim=int(cfg["g_emb_dim"]), hidden_dim=int(cfg["g_hidden_dim"]), forbidden=self.forbidden,
-            gumbel_beta_max=float(cfg["gumbel_beta_max"]), gumbel_steps=int(cfg["steps"]),
-            gumbel_schedule=str(cfg["gumbel_schedule"]),
-        )
-        sizes, nums = list(cfg["d_filter_sizes"]), list(cfg["d_num_filters"])
-        if len(sizes) != len(nums) or not sizes:
-            raise UserError("d_filter_sizes and d_num_filters must be non-empty lists of the same length")
-        D = CNNDiscriminator(self.vocab_size, int(cfg["d_emb_dim"]), sizes, nums, float(cfg["d_dropout"]),
-                             pad_id=self.pad_id if self.pad_id is not None else 0)
+        G = build_net(cfg.get("g_arch", SEQUENCE_DEFAULTS["g_arch"]), "generator", self, cfg)
+        D = build_net(cfg.get("d_arch", SEQUENCE_DEFAULTS["d_arch"]), "discriminator", self, cfg)
         if cfg.get("init_g"):  # "{seed}" in the path becomes the run's seed: one config for every seed
             load_generator_weights(G, str(cfg["init_g"]).replace("{seed}", str(cfg.get("seed", 0))))
         self._one_hot_batches = bool(cfg.get("gumbel", False))

@@ -151,9 +151,18 @@ class TextCorpusTask(SequenceTask):
         lines = read_lines(path)
         if not lines:
             raise UserError(f"{path} is empty: give one generated sentence a line")
-        sentences = [self.tokenize(l) for l in lines]
+        return self._tokenized(lines, str(path))
+
+    def as_samples(self, samples: Any) -> TextSamples:
+        """A list of sentences (strings, tokenised here) or of token lists; a path is read as a file."""
+        if isinstance(samples, (list, tuple)) and samples and all(isinstance(s, (str, list)) for s in samples):
+            return self._tokenized(samples, "memory")
+        return super().as_samples(samples)
+
+    def _tokenized(self, lines, source: str) -> TextSamples:
+        sentences = [self.tokenize(l) if isinstance(l, str) else [str(t) for t in l] for l in lines]
         unknown = sum(1 for s in sentences for t in s if t not in self.vocab.index)
-        return TextSamples(sentences, unknown=unknown, source=str(path))
+        return TextSamples(sentences, unknown=unknown, source=source)
 
 
 class FileCorpus(TextCorpusTask):

@@ -15,36 +15,43 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
-from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue
+from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue, Rechunker
 
 ORDERS = (2, 3, 4, 5)
-
-
-def _tokens(batches) -> torch.Tensor:
-    parts = [torch.as_tensor(b).long() for b in batches]
-    return torch.cat(parts) if parts else torch.empty(0, dtype=torch.long)
-
-
-def _sentences(batches) -> tuple[list, int, int]:
-    sentences, empty, unknown = [], 0, 0
-    for b in batches:
-        sentences.extend(b)
-        empty += getattr(b, "empty", sum(1 for s in b if not s))
-        unknown += getattr(b, "unknown", 0)
-    return sentences, empty, unknown
+ORACLE_CHUNK = 1000  # sequences per oracle call (the oracle's own nll_sum batch): every stream is cut alike
 
 
 class OracleNLL(MetricFamily):
+    """Streams: sequences are scored by the oracle in chunks of :data:`ORACLE_CHUNK` as they arrive
+    (cut as one whole set would be, so the float sums are the same); only the NLL total, the token
+    count and the sample count are kept."""
+
     provides = {"nll_oracle": MIN}
 
+    def reset(self) -> None:
+        self._chunks = Rechunker(ORACLE_CHUNK)
+        self._total, self._count, self._n = 0.0, 0, 0
+
+    def update(self, tokens) -> None:
+        for chunk in self._chunks.push(torch.as_tensor(tokens).long()):
+            self._fold(chunk)
+
+    def _fold(self, chunk: torch.Tensor) -> None:
+        total, count = self.task.oracle().nll_sum(chunk, batch=ORACLE_CHUNK)
+        self._total += total
+        self._count += count
+        self._n += len(chunk)
+
     def compute(self) -> dict[str, MetricValue]:
-        tokens = _tokens(self._batches)
+        tail = self._chunks.flush()
+        if tail is not None:
+            self._fold(tail)
         oracle = self.task.oracle()
-        total, count = oracle.nll_sum(tokens)
-        return {"nll_oracle": MetricValue(total / max(count, 1), MIN, {
-            "n_samples": len(tokens), "unit": "nats per token",
+        return {"nll_oracle": MetricValue(self._total / max(self._count, 1), MIN, {
+            "n_samples": self._n, "unit": "nats per token",
             "oracle_entropy_floor": round(self.task.oracle_entropy(), 4),
             "uniform_model": round(math.log(oracle.vocab_size), 4),
             "how": "oracle LSTM's mean NLL per token of the generated sequences (SeqGAN)",
@@ -52,7 +59,15 @@ class OracleNLL(MetricFamily):
 
 
 class TestNLL(MetricFamily):
+    """A metric of the generator, not of its samples: ``update`` keeps nothing."""
+
     provides = {"nll_test": MIN}
+
+    def reset(self) -> None:
+        pass
+
+    def update(self, samples) -> None:
+        pass
 
     def compute(self) -> dict[str, MetricValue]:
         G = self.options.get("generator")
@@ -68,26 +83,51 @@ class TestNLL(MetricFamily):
         return {"nll_test": MetricValue(total / max(count, 1), MIN, details)}
 
 
+def _read_counts(batch) -> tuple[int, int]:
+    """(empty sentences, unknown words) of a decoded batch, as it counted them when it was read."""
+    return getattr(batch, "empty", sum(1 for s in batch if not s)), getattr(batch, "unknown", 0)
+
+
 class Bleu(MetricFamily):
+    """Streams: a sentence's BLEU depends on it and the fixed test split only, so each batch is
+    scored as it arrives; the per-sentence scores are kept (one float per order and sentence, for
+    the mean taken exactly as over the whole set), the sentences are not."""
+
     provides = {f"bleu{n}": MAX for n in ORDERS}
 
+    def reset(self) -> None:
+        self._scores: dict[int, list] = {n: [] for n in ORDERS}
+        self._empty = self._unknown = 0
+
+    def update(self, sentences) -> None:
+        scores = self.task.bleu_reference().sentence_bleu_orders(sentences, ORDERS)
+        for n in ORDERS:
+            self._scores[n].append(scores[n])
+        empty, unknown = _read_counts(sentences)
+        self._empty += empty
+        self._unknown += unknown
+
     def compute(self) -> dict[str, MetricValue]:
-        hyps, empty, unknown = _sentences(self._batches)
         ref = self.task.bleu_reference()
-        scores = ref.sentence_bleu_orders(hyps, ORDERS)
-        details = {"n_hypotheses": len(hyps), "n_references": ref.flat.n, "reference_split": "test (all sentences)",
-                   "empty_hypotheses": empty, "unknown_words": unknown,
+        scores = {n: np.concatenate(self._scores[n]) if self._scores[n] else np.zeros(0) for n in ORDERS}
+        details = {"n_hypotheses": len(scores[ORDERS[0]]), "n_references": ref.flat.n,
+                   "reference_split": "test (all sentences)", "empty_hypotheses": self._empty,
+                   "unknown_words": self._unknown,
                    "how": "mean sentence BLEU, uniform weights, NLTK smoothing method1 (Texygen protocol)"}
         return {f"bleu{n}": MetricValue(float(scores[n].mean()), MAX, dict(details)) for n in ORDERS}
 
 
 class SelfBleu(MetricFamily):
+    """Each sentence is scored against all the others, so every sentence is kept (the decoded word
+    lists the evaluator hands over, never token tensors) until ``compute``."""
+
     provides = {f"self_bleu{n}": MIN for n in ORDERS}
 
     def compute(self) -> dict[str, MetricValue]:
         from ganbench.domains.text.bleu import NgramReference
 
-        sents, empty, _ = _sentences(self._batches)
+        sents = [s for b in self._batches for s in b]
+        empty = sum(_read_counts(b)[0] for b in self._batches)
         if len(sents) < 2:
             nan = {"n_sentences": len(sents), "unavailable": "Self-BLEU needs at least two sentences"}
             return {f"self_bleu{n}": MetricValue(float("nan"), MIN, dict(nan)) for n in ORDERS}

@@ -10,11 +10,11 @@ cached under ``cache_root()/text`` keyed by task name and version, so they are d
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from ganbench.core.data import cache_root
 from ganbench.core.errors import UserError
 from ganbench.domains.sequence.generator import SequenceGenerator
 from ganbench.domains.sequence.task import SequenceTask
@@ -47,25 +47,18 @@ class OracleTask(SequenceTask):
     def _data(self) -> dict:
         if hasattr(self, "_cached"):
             return self._cached
-        path = cache_root() / "text" / f"{self.spec.name.replace('/', '-')}-v{self.spec.version}.npz"
-        data = None
-        if path.is_file():
-            try:
-                with np.load(path, allow_pickle=False) as z:
-                    data = {k: z[k] for k in ("train", "test", "entropy")}
-            except (OSError, ValueError, KeyError):
-                data = None  # a corrupt cache is redrawn
-        if data is None:
+        from ganbench.engine.refcache import RefKey, ReferenceCache
+
+        def draw() -> dict:  # a corrupt cache file is redrawn (the cache warns)
             oracle = self.oracle()
             train = oracle.sample(self.n_train, torch.Generator().manual_seed(self.train_seed), batch=1000)
             test = oracle.sample(self.n_test, torch.Generator().manual_seed(self.test_seed), batch=1000)
             total, count = oracle.nll_sum(test)
-            data = {"train": train.numpy().astype(np.int32), "test": test.numpy().astype(np.int32),
+            return {"train": train.numpy().astype(np.int32), "test": test.numpy().astype(np.int32),
                     "entropy": np.float64(total / count)}
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npz")
-            np.savez(tmp, **data)
-            tmp.replace(path)
+
+        key = RefKey(self.spec.name, self.spec.version, "oracle-samples")
+        data = ReferenceCache(kind="text").get(key, draw, ("train", "test", "entropy"))
         self._cached = {"train": torch.from_numpy(np.asarray(data["train"], dtype=np.int64)),
                         "test": torch.from_numpy(np.asarray(data["test"], dtype=np.int64)),
                         "entropy": float(data["entropy"])}
@@ -109,3 +102,15 @@ class OracleTask(SequenceTask):
         if not rows:
             raise UserError(f"{path} holds no sequences: give one sequence a line of {self.max_len} token ids")
         return torch.tensor(rows, dtype=torch.long)
+
+    def as_samples(self, samples: Any) -> torch.Tensor:
+        """Token ids in memory: an integer tensor or array N×max_len with ids in 0..V-1."""
+        if isinstance(samples, (str, Path)):
+            return self.load_samples(samples)
+        ids = torch.as_tensor(np.asarray(samples)) if not isinstance(samples, torch.Tensor) else samples.detach().cpu()
+        if ids.dtype.is_floating_point or ids.ndim != 2 or ids.shape[1] != self.max_len or ids.shape[0] == 0:
+            raise UserError(f"{self.spec.name}: samples must be an integer array N×{self.max_len} of token ids, "
+                            f"got {tuple(ids.shape)} {ids.dtype}")
+        if int(ids.min()) < 0 or int(ids.max()) >= self.vocab_size:
+            raise UserError(f"{self.spec.name}: token ids must lie in 0..{self.vocab_size - 1}")
+        return ids.long()

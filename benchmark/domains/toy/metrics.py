@@ -22,11 +22,17 @@ def assign_modes(points: np.ndarray, means: np.ndarray, sigma: float, threshold:
     return nearest, dist < threshold * sigma
 
 
-def mode_statistics(points: np.ndarray, means: np.ndarray, sigma: float, threshold: float = 3.0) -> dict[str, float]:
+def mode_counts(points: np.ndarray, means: np.ndarray, sigma: float, threshold: float = 3.0) -> np.ndarray:
+    """High-quality samples per mode (int64): the whole state the three metrics need, with the count."""
     points = np.asarray(points, dtype=np.float64)
-    k = len(means)
     nearest, hq = assign_modes(points, means, sigma, threshold)
-    counts = np.bincount(nearest[hq], minlength=k).astype(np.float64)
+    return np.bincount(nearest[hq], minlength=len(means))
+
+
+def statistics_from_counts(counts: np.ndarray, n_points: int) -> dict[str, float]:
+    """modes_covered, high_quality and mode_kl from the per-mode counts of ``n_points`` samples."""
+    k = len(counts)
+    counts = np.asarray(counts).astype(np.float64)
     n_hq = counts.sum()
     if n_hq > 0:
         p = counts / n_hq
@@ -36,19 +42,38 @@ def mode_statistics(points: np.ndarray, means: np.ndarray, sigma: float, thresho
         kl = float("nan")
     return {
         "modes_covered": float((counts > 0).sum()),
-        "high_quality": 100.0 * float(hq.mean()) if len(points) else float("nan"),
+        "high_quality": 100.0 * float(n_hq / n_points) if n_points else float("nan"),
         "mode_kl": kl,
     }
 
 
+def mode_statistics(points: np.ndarray, means: np.ndarray, sigma: float, threshold: float = 3.0) -> dict[str, float]:
+    return statistics_from_counts(mode_counts(points, means, sigma, threshold), len(points))
+
+
 class MixtureModeMetrics(MetricFamily):
+    """Streams: each batch is assigned to modes at once; only the per-mode counts are kept."""
+
     provides = {"modes_covered": MAX, "high_quality": MAX, "mode_kl": MIN}
 
+    def reset(self) -> None:
+        self._counts = np.zeros(len(self.task.means()), dtype=np.int64)
+        self._n = 0
+
+    @property
+    def threshold(self) -> float:
+        return float(self.options.get("threshold", 3.0))
+
+    def update(self, points) -> None:
+        points = np.asarray(points, dtype=np.float64)
+        if len(points) == 0:
+            return
+        self._counts += mode_counts(points, self.task.means(), self.task.sigma, self.threshold)
+        self._n += len(points)
+
     def compute(self) -> dict[str, MetricValue]:
-        points = np.concatenate(self._batches) if self._batches else np.zeros((0, 2))
         task = self.task
-        threshold = float(self.options.get("threshold", 3.0))
-        stats = mode_statistics(points, task.means(), task.sigma, threshold)
-        details = {"n_samples": int(len(points)), "n_modes": int(len(task.means())), "sigma": task.sigma,
-                   "threshold_sigma": threshold}
+        stats = statistics_from_counts(self._counts, self._n)
+        details = {"n_samples": int(self._n), "n_modes": int(len(task.means())), "sigma": task.sigma,
+                   "threshold_sigma": self.threshold}
         return {name: MetricValue(stats[name], self.provides[name], dict(details)) for name in self.provides}

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ganbench.core.errors import UserError
-from ganbench.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganbench.nets import build_net
 from ganbench.core.task import Task
 
 # The 2-D nets of the mode-collapse papers, sized for a CPU budget: G 3×128 ReLU+BN from 2-d noise,
@@ -22,6 +22,8 @@ from ganbench.core.task import Task
 # d_hidden=200 d_layers=3 reproduces it at ~3× the CPU time). Batch 100 as in PacGAN; Adam
 # lr 5e-4, β=(0.5, 0.999) for every objective (wgan-gp keeps its own β2=0.9 and n_dis=5).
 MIXTURE_DEFAULTS: dict[str, Any] = {
+    "g_arch": "mlp-generator",  # nets by name (ganbench list shows them); these two reproduce the papers' nets
+    "d_arch": "mlp-discriminator",
     "latent_dim": 2,
     "g_hidden": 128,
     "g_layers": 3,
@@ -55,8 +57,8 @@ class GaussianMixtureTask(Task):
         return self.real_batch(n or self.spec.eval_samples, g).numpy().astype(np.float64)
 
     def build_models(self, cfg: Mapping[str, Any]):
-        G = MLPGenerator(int(cfg["latent_dim"]), 2, int(cfg["g_hidden"]), int(cfg["g_layers"]))
-        D = MLPDiscriminator(2, int(cfg["d_hidden"]), int(cfg["d_layers"]), int(cfg["d_maxout"]))
+        G = build_net(cfg.get("g_arch", MIXTURE_DEFAULTS["g_arch"]), "generator", self, cfg)
+        D = build_net(cfg.get("d_arch", MIXTURE_DEFAULTS["d_arch"]), "discriminator", self, cfg)
         return G, D
 
     def decode(self, raw: torch.Tensor) -> np.ndarray:
@@ -103,8 +105,19 @@ class GaussianMixtureTask(Task):
             raise
         except Exception as exc:  # corrupt file, object array, text in a .npy ...
             raise UserError(f"cannot read {path} as a numeric array ({exc.__class__.__name__}): give a .npy of N×2 floats") from None
+        return self._points(arr, str(path))
+
+    def as_samples(self, samples: Any) -> np.ndarray:
+        """An N×2 NumPy array or torch tensor of points (or a sample file path)."""
+        if isinstance(samples, torch.Tensor):
+            samples = samples.detach().cpu().numpy()
+        if isinstance(samples, np.ndarray):
+            return self._points(samples, "samples")
+        return super().as_samples(samples)
+
+    def _points(self, arr: np.ndarray, source: str) -> np.ndarray:
         if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
-            raise UserError(f"{path}: samples of {self.spec.name} must be an N×2 array of points, got shape {arr.shape}")
+            raise UserError(f"{source}: samples of {self.spec.name} must be an N×2 array of points, got shape {arr.shape}")
         if not np.issubdtype(arr.dtype, np.number):
-            raise UserError(f"{path}: samples must be numeric, got dtype {arr.dtype}")
+            raise UserError(f"{source}: samples must be numeric, got dtype {arr.dtype}")
         return arr.astype(np.float64)

@@ -3,9 +3,12 @@
 The Inception weights are not available offline and Inception features are poor for 28×28 grey
 images; the MNIST-like literature scores GANs with a classifier trained on the data set itself.
 The suite trains one small CNN per (task, version, seed) on the task's *train* split with a
-fixed seed, measures its accuracy on the test split, and caches the weights (``weights_only``
-loadable) under ``cache_root()/classifiers/<task>-<version>-<seed>.pt`` so every run and every
-machine with the same cache uses the same network. Its name (which keys the cached reference
+fixed seed, measures its accuracy on the test split, and caches the weights in the evaluator's
+cache (:mod:`ganbench.engine.refcache`: arrays in an ``.npz`` under ``cache_root()/classifiers``,
+never pickle, with a readable ``.json`` of its record beside it) so every run and every machine
+with the same cache uses the same network. The cache's lock matters here: sweep workers that
+need the classifier at once train it once, so the reference statistics (keyed by its name) and
+every later run see the same weights. Its name (which keys the cached reference
 statistics) and its test accuracy go into every metric's details.
 
 A task opts in by providing ``classifier_data() -> (x_train, y_train, x_test, y_test)`` (uint8
@@ -21,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganbench.core.atomic import atomic_write_text
 from ganbench.core.errors import UserError
 
 SEED = 0
@@ -95,26 +99,33 @@ class DomainClassifier:
 
     @classmethod
     def for_task(cls, task, seed: int = SEED) -> "DomainClassifier":
-        from ganbench.core.atomic import atomic_write, atomic_write_text
-        from ganbench.core.data import cache_root
+        from ganbench.engine.refcache import RefKey, ReferenceCache
 
         if not hasattr(task, "classifier_data"):
             raise UserError(f"task {task.spec.name} has no domain classifier: use --extractor inception-v3")
         spec = task.spec
-        stem = f"{spec.name.replace('/', '_')}-{spec.version}-{seed}"
         name = f"classifier:{spec.name}-v{spec.version}-seed{seed}"
-        path = cache_root() / "classifiers" / f"{stem}.pt"
-        if path.exists():
-            ck = torch.load(path, map_location="cpu", weights_only=True)
-            meta = dict(ck["meta"])
-            h, w, c = meta["shape"]
-            net = SmallCNN(c, h, w, meta["classes"])
-            net.load_state_dict(ck["state_dict"])
-            return cls(net, name, meta)
-        xtr, ytr, xte, yte = task.classifier_data()
-        net, meta = train_classifier(xtr, ytr, xte, yte, int(task.classifier_epochs), seed)
-        atomic_write(path, lambda tmp: torch.save({"state_dict": net.state_dict(), "meta": meta}, tmp))
-        atomic_write_text(path.with_suffix(".json"), json.dumps({"name": name, **meta}, indent=1) + "\n")
+        cache = ReferenceCache(kind="classifiers")
+        key = RefKey(spec.name, spec.version, "classifier", split="train", options=(("seed", seed),))
+
+        def train() -> dict:
+            legacy = _legacy_weights(cache.root / f"{spec.name.replace('/', '_')}-{spec.version}-{seed}.pt")
+            if legacy is not None:  # weights an earlier ganbench cached: keep using that very network
+                state, meta = legacy
+            else:
+                xtr, ytr, xte, yte = task.classifier_data()
+                net, meta = train_classifier(xtr, ytr, xte, yte, int(task.classifier_epochs), seed)
+                state = net.state_dict()
+            atomic_write_text(cache.path(key).with_suffix(".json"), json.dumps({"name": name, **meta}, indent=1) + "\n")
+            return {**{f"param:{k}": v.detach().cpu().numpy() for k, v in state.items()},
+                    "meta": np.array(json.dumps(meta))}
+
+        stored = cache.get(key, train, ("meta",))
+        meta = json.loads(str(stored["meta"]))
+        h, w, c = meta["shape"]
+        net = SmallCNN(c, h, w, meta["classes"])
+        net.load_state_dict({k[len("param:"):]: torch.from_numpy(np.array(v)) for k, v in stored.items()
+                             if k.startswith("param:")})
         return cls(net, name, meta)
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,3 +133,13 @@ class DomainClassifier:
             f, logits = self.net(to_input(images))
         return f.numpy(), logits.numpy()
 
+
+def _legacy_weights(path):
+    """(state dict, meta) of a classifier cached as ``.pt`` by an earlier ganbench, or None."""
+    if not path.is_file():
+        return None
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+        return dict(ck["state_dict"]), dict(ck["meta"])
+    except Exception:  # noqa: BLE001 - an unreadable old file: train afresh
+        return None

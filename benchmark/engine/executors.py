@@ -1,6 +1,6 @@
 """Where a sweep's runs execute: a local process pool, or Ray tasks on an existing cluster.
 
-Both hand each :class:`~ganbench.run.runner.RunRequest` to :func:`run_one` in a separate process that
+Both hand each :class:`~ganbench.engine.runner.RunRequest` to :func:`run_one` in a separate process that
 limits its torch threads, so parallel runs share the cores instead of fighting over them. Neither
 schedules anything itself: the local executor is ``concurrent.futures.ProcessPoolExecutor``, the
 Ray executor is ``ray.remote`` with one CPU per thread and one GPU per run where the cluster has
@@ -57,7 +57,7 @@ def run_one(req, threads: int, index: int | None = None) -> dict:
     limit_threads(threads)
     if index is not None and _STARTED is not None:
         _STARTED.put(index)
-    from ganbench.run.runner import execute
+    from ganbench.engine.runner import execute
 
     try:
         outcome = execute(req)
@@ -133,7 +133,7 @@ def _context():
     OpenMP threads or torch state inherited from this process; ``spawn`` elsewhere."""
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["torch", "ganbench.run.runner", "ganbench.run.executors"])
+        ctx.set_forkserver_preload(["torch", "ganbench.engine.runner", "ganbench.engine.executors"])
         return ctx
     return mp.get_context("spawn")
 
@@ -206,38 +206,27 @@ def run_local(requests: Sequence, workers: int | None = None, threads: int | Non
 
 
 def record_crash(req, error: str) -> dict:
-    """Write the failed record of a run whose process died (the runner could not write one)."""
-    from ganbench.core.config import config_hash
-    from ganbench.core.provenance import provenance
-    from ganbench.core.records import SCHEMA, read_record, run_id, write_record
-    from ganbench.run.runner import prepare
+    """Write the failed record of a run whose process died (the runner could not write one).
 
-    task, objective, cfg = prepare(req)
-    rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
-    path = Path(req.results) / f"{rid}.json"
-    if path.exists():
-        try:
-            existing = read_record(path)
-        except ValueError:
-            existing = None
-        if existing is None or existing["status"] != "failed":  # never replace a good or foreign record
-            return summarize(existing, "skipped", str(path)) if existing else _summary_error(req, error)
-        keep = Path(req.results) / rid / "previous-failures" / f"{existing.get('started_unix', 0)}.json"
-        keep.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(keep)
-    record = {
-        "schema": SCHEMA, "run_id": rid,
-        "task": {"name": task.spec.name, "version": task.spec.version, "reference_split": task.spec.reference_split,
-                 "main_metric": task.spec.main_metric},
-        "objective": objective.name, "seed": req.seed, "tag": req.tag, "config": cfg, "config_hash": config_hash(cfg),
-        "steps": {"planned": int(cfg["steps"]), "completed": None}, "status": "failed", "diverged": None,
-        "error": error, "metrics": {}, "wall_time_s": None, "eval_time_s": None,
-        "artifacts": {"log": f"{rid}/log.csv"} if (Path(req.results) / rid / "log.csv").exists() else {},
-        "provenance": provenance(), "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "started_unix": int(time.time()),
-    }
-    write_record(path, record)
-    return summarize(record, "crashed", str(path))
+    The record is the runner's own (one builder, :func:`~ganbench.core.records.new_record`); an
+    existing failure of the same run is set aside as the runner would, and a good record, or
+    one under another config, is never replaced."""
+    from ganbench.core.records import finish_record, set_aside_failure, write_record
+    from ganbench.engine.runner import resolve
+
+    run = resolve(req)
+    found = run.existing()
+    if found.state in ("unreadable", "conflict"):
+        return _summary_error(req, error)
+    if found.state == "done":
+        return summarize(found.record, "skipped", str(run.record_path))
+    if found.state == "retry":
+        set_aside_failure(run.record_path, found.record)
+    log = Path(req.results) / run.run_id / "log.csv"
+    record = run.new_record(req, error=error, completed=None,
+                            artifacts={"log": f"{run.run_id}/log.csv"} if log.exists() else {})
+    write_record(run.record_path, finish_record(record, time.time()))
+    return summarize(record, "crashed", str(run.record_path))
 
 
 # --- Ray ---------------------------------------------------------------------------------------
@@ -330,7 +319,7 @@ class Progress:
     """
 
     def __init__(self, total: int, enabled: bool | None = None, out=None):
-        from ganbench.run.trainer import progress_enabled
+        from ganbench.engine.trainer import progress_enabled
 
         self.total, self.done, self.start = total, 0, time.monotonic()
         self.out = out or sys.stdout

@@ -25,7 +25,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ganbench.run.checkpoint import load_checkpoint, save_checkpoint
+from ganbench.engine.checkpoint import load_checkpoint, save_checkpoint
 from ganbench.core.config import config_hash
 from ganbench.core.errors import UserError
 

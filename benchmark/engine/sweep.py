@@ -2,7 +2,7 @@
 
 A benchmark is hundreds of runs; writing them as shell loops loses track of which exist. A sweep
 file is the whole plan in one place, and :func:`plan_sweep` turns it into
-:class:`~ganbench.run.runner.RunRequest` objects, validated before anything runs. Example::
+:class:`~ganbench.engine.runner.RunRequest` objects, validated before anything runs. Example::
 
     tasks: [toy/ring8, toy/grid25]      # or  suite: quick  (its tasks, per-domain objectives, seeds, budget)
     objectives: [ns, hinge]             # default: the suite's, else [ns]
@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ganbench.core.config import config_hash, parse_value
+from ganbench.core.config import parse_value
 from ganbench.core.errors import UserError
-from ganbench.core.records import read_record, run_id
+from ganbench.core.records import run_id
+from ganbench.engine.planning import Point, parse_seeds, plan_runs
 
 KEYS = ("suite", "tasks", "objectives", "seeds", "budget", "steps", "set", "grid", "points", "tag", "results",
         "data_dir")
@@ -89,21 +90,6 @@ def _as_list(value: Any, what: str) -> list:
     if isinstance(value, list):
         return value
     raise UserError(f"sweep: {what} must be a list or a single value, got {type(value).__name__}")
-
-
-def parse_seeds(value: Any) -> list[int]:
-    out: list[int] = []
-    for part in _as_list(value, "seeds"):
-        if isinstance(part, bool):
-            raise UserError(f"sweep: malformed seeds {value!r}: give integers like [0, 1, 2] or a range '0-4'")
-        span = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(part))
-        try:
-            out += list(range(int(span[1]), int(span[2]) + 1)) if span else [int(str(part).strip())]
-        except ValueError:
-            raise UserError(f"sweep: malformed seeds {value!r}: give integers like [0, 1, 2] or a range '0-4'") from None
-    if len(set(out)) != len(out):
-        raise UserError(f"sweep: seeds {value!r} repeat a seed")
-    return out
 
 
 def _clean_value(key: str, value: Any) -> Any:
@@ -172,95 +158,56 @@ def point_tag(overrides: dict, prefix: str | None = None, explicit: str | None =
 
 
 def plan_sweep(path: str | Path, results: str | Path | None = None, data_dir: str | None = None) -> SweepPlan:
-    """Expand a sweep file into run requests (no training, no data loading)."""
-    from ganbench.objectives import OBJECTIVES
-    from ganbench.run.runner import RunRequest
-    from ganbench.run.suites import get_suite
-    from ganbench.tasks import TASKS
-
+    """Expand a sweep file into run requests (no training, no data loading) through the one planner."""
     spec = load_sweep_file(path)
-    suite = get_suite(str(spec["suite"])) if spec.get("suite") else None
-    tasks = [str(t) for t in _as_list(spec.get("tasks"), "tasks")]
-    if suite and tasks:
-        raise UserError(f"sweep file {path}: give either suite or tasks, not both")
-    if suite:
-        tasks = suite.tasks()
-    if not tasks:
-        raise UserError(f"sweep file {path}: name tasks (a list of task names, see ganbench list) or a suite")
-    for t in tasks:
-        TASKS.entry(t)
-    objectives = [str(o) for o in _as_list(spec.get("objectives"), "objectives")]
-    for o in objectives:
-        OBJECTIVES.entry(o)
-    seeds = parse_seeds(spec["seeds"]) if spec.get("seeds") is not None else (list(suite.seeds) if suite else [0])
+    where = f"sweep file {path}: "
     if spec.get("budget") is not None and spec.get("steps") is not None:
-        raise UserError(f"sweep file {path}: give budget or steps, not both")
+        raise UserError(f"{where}give budget or steps, not both")
     steps = spec.get("steps")
     if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool) or steps < 1):
-        raise UserError(f"sweep file {path}: steps must be a positive integer, got {steps!r}")
-    budget = spec.get("budget")
-    if budget is None and steps is None and suite:
-        budget = suite.budget
+        raise UserError(f"{where}steps must be a positive integer, got {steps!r}")
     fixed = {k: _clean_value(k, v) for k, v in _mapping(spec.get("set"), "set").items()}
     points = _as_list(spec.get("points"), "points") if spec.get("points") is not None else []
     grid = _mapping(spec.get("grid"), "grid")
     clash = set(fixed) & (set(grid) | {k for p in points if isinstance(p, dict) for k in p})
     if clash:
-        raise UserError(f"sweep file {path}: {sorted(clash)[0]!r} is both in set and varied: keep it in one place")
-    expanded = grid_points(grid, points)
+        raise UserError(f"{where}{sorted(clash)[0]!r} is both in set and varied: keep it in one place")
     prefix = str(spec["tag"]) if spec.get("tag") is not None else None
+    if grid or points:
+        expanded = [Point(o, point_tag(o, prefix, explicit, combo)) for o, explicit, combo in grid_points(grid, points)]
+    else:
+        expanded = [Point({}, point_tag({}, prefix))]
     results_dir = Path(results or spec.get("results") or "results/runs")
-    data_dir = data_dir or spec.get("data_dir")
-    varied = bool(grid) or bool(points)
-
-    requests, seen = [], {}
-    for task in tasks:
-        objs = objectives or (list(suite.objectives_for(task)) if suite else ["ns"])
-        for obj in objs:
-            for overrides, explicit, combo in expanded:
-                tag = point_tag(overrides, prefix, explicit, combo) if varied else point_tag({}, prefix)
-                for seed in seeds:
-                    rid = run_id(task, obj, seed, tag)
-                    if rid in seen:
-                        raise UserError(f"sweep file {path}: two grid points give the same run {rid} "
-                                        f"({seen[rid]} and {overrides}); remove the duplicate or tag the points")
-                    seen[rid] = overrides
-                    requests.append(RunRequest(task, obj, seed, results_dir, steps=steps, budget=budget,
-                                               overrides={**fixed, **overrides}, tag=tag, data_dir=data_dir,
-                                               progress=False))
+    requests = plan_runs(
+        results=results_dir, tasks=_as_list(spec.get("tasks"), "tasks"), suite=spec.get("suite") or None,
+        objectives=_as_list(spec.get("objectives"), "objectives"),
+        seeds=parse_seeds(spec["seeds"], where="sweep: ") if spec.get("seeds") is not None else None,
+        budget=spec.get("budget"), steps=steps, overrides=fixed, points=expanded,
+        data_dir=data_dir or spec.get("data_dir"), progress=False, where=where)
     return SweepPlan(str(path), requests, results_dir)
 
 
 def classify(requests: Iterable) -> Classified:
     """Configure every request (all user errors surface now) and split off the recorded ones.
 
-    A record with the same config hash and task version that is not ``failed`` means the run is
+    The runner's own check decides (:meth:`~ganbench.engine.runner.ResolvedRun.existing`): a
+    record with the same config hash and task version that is not ``failed`` means the run is
     done; a failed one is retried (the runner keeps the old failure); a record under another
     config is a conflict the user must resolve (a tag), reported before anything runs.
     """
-    from ganbench.run.runner import prepare
+    from ganbench.engine.runner import resolve
 
     out = Classified()
     for req in requests:
-        task, objective, cfg = prepare(req)
-        rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
-        path = Path(req.results) / f"{rid}.json"
-        if not path.exists():
+        run = resolve(req)
+        found = run.existing()
+        if found.state in ("absent", "retry"):
             out.todo.append(req)
-            continue
-        try:
-            rec = read_record(path)
-        except ValueError as exc:
-            out.conflicts.append((req, path, f"unreadable record ({exc})"))
-            continue
-        same = rec["config_hash"] == config_hash(cfg) and str(rec["task"]["version"]) == str(task.spec.version)
-        if not same:
-            out.conflicts.append((req, path, f"recorded under another config (hash {rec['config_hash']}, "
-                                             f"now {config_hash(cfg)})"))
-        elif rec["status"] == "failed":
-            out.todo.append(req)
+        elif found.state == "done":
+            out.done.append((req, found.record))
         else:
-            out.done.append((req, rec))
+            why = f"unreadable record ({found.why})" if found.state == "unreadable" else found.why
+            out.conflicts.append((req, run.record_path, why))
     return out
 
 
@@ -271,7 +218,7 @@ def execute_sweep(path: str | Path, executor: str = "local", workers: int | None
     import signal
     import sys
 
-    from ganbench.run.executors import Progress, run_requests
+    from ganbench.engine.executors import Progress, run_requests
 
     out = out or sys.stdout
     plan = plan_sweep(path, results, data_dir)

@@ -13,28 +13,14 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ganbench.core import config as config_mod
 from ganbench.core.errors import UserError
-from ganbench.run.evaluator import evaluate_generator
+from ganbench.engine.evaluator import evaluate_generator
 from ganbench.objectives import build_objective
-from ganbench.core.provenance import provenance
-from ganbench.core.records import SCHEMA, read_record, run_id, write_record
-
-
-@dataclass
-class RunRequest:
-    task: str
-    objective: str
-    seed: int
-    results: Path
-    steps: int | None = None
-    budget: str | None = None
-    overrides: Mapping[str, Any] | None = None
-    tag: str | None = None
-    data_dir: str | None = None
-    progress: bool | None = None
+from ganbench.core.records import existing_run, finish_record, new_record, run_id, set_aside_failure, write_record
+from ganbench.engine.planning import RunRequest  # noqa: F401  (built by the planner; imported from here by callers)
 
 
 @dataclass
@@ -42,6 +28,28 @@ class RunOutcome:
     record_path: Path
     record: dict
     action: str  # "ran" | "resumed" | "skipped"
+
+
+@dataclass
+class ResolvedRun:
+    """A request with its task, objective and resolved config, and where its record goes."""
+
+    task: Any
+    objective: Any
+    cfg: dict
+    run_id: str
+    record_path: Path
+    config_hash: str
+
+    def existing(self):
+        """What the results folder already holds for this run (:func:`~ganbench.core.records.existing_run`)."""
+        return existing_run(self.record_path, self.config_hash, self.task.spec.version)
+
+    def new_record(self, req: RunRequest, **fields) -> dict:
+        record = new_record(self.task.spec, self.objective.name, req.seed, req.tag, self.cfg, self.config_hash, **fields)
+        defaults = config_mod.resolve(self.task.spec, self.objective, budget=req.budget)
+        record["variant"] = config_mod.variant(self.cfg, defaults)
+        return record
 
 
 def load_task(name: str, data_dir: str | None = None):
@@ -59,6 +67,13 @@ def prepare(req: RunRequest):
     return task, objective, cfg
 
 
+def resolve(req: RunRequest) -> ResolvedRun:
+    """:func:`prepare` plus the run's id, record path and config hash."""
+    task, objective, cfg = prepare(req)
+    rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
+    return ResolvedRun(task, objective, cfg, rid, Path(req.results) / f"{rid}.json", config_mod.config_hash(cfg))
+
+
 def _periodic_evaluator(task, seed: int):
     def evaluate(G, step: int) -> dict:
         values = evaluate_generator(task, G, task.spec.eval_samples, seed=10_000 + seed)
@@ -68,51 +83,25 @@ def _periodic_evaluator(task, seed: int):
 
 
 def execute(req: RunRequest) -> RunOutcome:
-    task, objective, cfg = prepare(req)
-    rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
-    results = Path(req.results)
-    record_path = results / f"{rid}.json"
-    chash = config_mod.config_hash(cfg)
-    if record_path.exists():
-        try:
-            existing = read_record(record_path)
-        except ValueError as exc:
-            raise UserError(f"{record_path} is not a readable record ({exc}); move it away to re-run") from None
-        same = existing["config_hash"] == chash and existing["task"]["version"] == task.spec.version
-        if same and existing["status"] != "failed":
-            return RunOutcome(record_path, existing, "skipped")
-        if same:  # retry a failed run; keep the failed record inside the run folder
-            keep = results / rid / "previous-failures" / f"{existing.get('started_unix', 0)}.json"
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            record_path.replace(keep)
-        else:
-            raise UserError(
-                f"{record_path} holds a run under another config (hash {existing['config_hash']}, now {chash}): "
-                f"not overwriting it; pass --tag NAME to record this variant beside it"
-            )
-    run_dir = results / rid
+    run = resolve(req)
+    task, objective, cfg, rid, record_path = run.task, run.objective, run.cfg, run.run_id, run.record_path
+    found = run.existing()
+    if found.state == "unreadable":
+        raise UserError(f"{record_path} is not a readable record ({found.why}); move it away to re-run")
+    if found.state == "done":
+        return RunOutcome(record_path, found.record, "skipped")
+    if found.state == "conflict":
+        raise UserError(
+            f"{record_path} holds a run under another config (hash {found.record['config_hash']}, now {run.config_hash}): "
+            f"not overwriting it; pass --tag NAME to record this variant beside it"
+        )
+    if found.state == "retry":  # keep the failed record inside the run folder
+        set_aside_failure(record_path, found.record)
+    run_dir = Path(req.results) / rid
     started = time.time()
-    record: dict[str, Any] = {
-        "schema": SCHEMA,
-        "run_id": rid,
-        "task": {"name": task.spec.name, "version": task.spec.version, "reference_split": task.spec.reference_split,
-                 "main_metric": task.spec.main_metric},
-        "objective": objective.name,
-        "seed": req.seed,
-        "tag": req.tag,
-        "config": cfg,
-        "config_hash": chash,
-        "steps": {"planned": int(cfg["steps"]), "completed": 0},
-        "status": "failed",
-        "diverged": None,
-        "error": None,
-        "metrics": {},
-        "wall_time_s": None,
-        "eval_time_s": None,
-        "artifacts": {"log": f"{rid}/log.csv"},
-    }
+    record = run.new_record(req, artifacts={"log": f"{rid}/log.csv"})
     action = "resumed" if (run_dir / "checkpoint.pt").exists() else "ran"
-    from ganbench.run.trainer import train
+    from ganbench.engine.trainer import train
 
     try:
         result = train(task, objective, cfg, req.seed, run_dir, progress=req.progress,
@@ -139,8 +128,5 @@ def execute(req: RunRequest) -> RunOutcome:
         record["status"] = "failed"
         record["error"] = f"{exc.__class__.__name__}: {exc}"
         record["traceback"] = traceback.format_exc(limit=8)
-    record["provenance"] = provenance()
-    record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    record["started_unix"] = int(started)
-    write_record(record_path, record)
+    write_record(record_path, finish_record(record, started))
     return RunOutcome(record_path, record, action)

@@ -1,0 +1,135 @@
+"""One planner for ``ganbench run`` and ``ganbench sweep``: (tasks or a suite) × objectives × points × seeds.
+
+Both commands name the same things — tasks or a suite (which brings its tasks, its methods per
+domain, its seeds and its budget), objectives, seeds, a budget or a step count, fixed overrides —
+and a sweep adds hyper-parameter *points* (each with its overrides and tag). :func:`plan_runs`
+expands them once, in one order (task, objective, point, seed), validates every name before
+anything runs, and refuses a plan that asks for the same run twice. It turns no file or argument
+syntax into values: the CLI and the sweep-file reader do that, then call it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from ganbench.core.errors import UserError
+from ganbench.core.records import run_id
+
+
+@dataclass
+class RunRequest:
+    """One run to execute: what the runner needs, and nothing it must look up again."""
+
+    task: str
+    objective: str
+    seed: int
+    results: Path
+    steps: int | None = None
+    budget: str | None = None
+    overrides: Mapping[str, Any] | None = None
+    tag: str | None = None
+    data_dir: str | None = None
+    progress: bool | None = None
+
+
+@dataclass(frozen=True)
+class Point:
+    """One hyper-parameter point: its overrides and the tag its records carry (None: the plain records)."""
+
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    tag: str | None = None
+
+
+_RANGE = re.compile(r"(-?\d+)\s*-\s*(-?\d+)")
+_INT = re.compile(r"-?\d+")
+
+
+def parse_seeds(value: Any, what: str = "seeds", where: str = "") -> list[int]:
+    """Seeds from ``3``, ``"0-4"``, ``"0,1,2"`` or a list of those (``[0, "2-3"]``); each seed once.
+
+    ``what`` names the option in messages (``--seeds``), ``where`` prefixes them (``sweep: ``)."""
+    def malformed() -> UserError:
+        return UserError(f"{where}malformed {what} {value!r}: give integers like 0,1,2 or a range 0-4")
+
+    out: list[int] = []
+    for part in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(part, bool) or not isinstance(part, (int, str)):
+            raise malformed()
+        if isinstance(part, int):
+            out.append(part)
+            continue
+        for piece in (p.strip() for p in part.split(",")):
+            if not piece:
+                continue
+            span = _RANGE.fullmatch(piece)
+            if span and int(span[2]) >= int(span[1]):
+                out += range(int(span[1]), int(span[2]) + 1)
+            elif _INT.fullmatch(piece):
+                out.append(int(piece))
+            else:
+                raise malformed()
+    if not out:
+        raise malformed()
+    if len(set(out)) != len(out):
+        raise UserError(f"{where}{what} {value!r} repeat a seed: give each seed once")
+    return out
+
+
+def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | None = None,
+              objectives: Sequence[str] = (), seeds: Sequence[int] | None = None, budget: str | None = None,
+              steps: int | None = None, overrides: Mapping[str, Any] | None = None,
+              points: Sequence[Point] = (Point(),), data_dir: str | None = None, progress: bool | None = None,
+              where: str = "") -> list[RunRequest]:
+    """Every run the plan names, in the order task, objective, point, seed.
+
+    A suite supplies the tasks, the objectives of each task's domain, the seeds and the budget,
+    each unless given here (a step count replaces the suite's budget). Without a suite the
+    objectives default to ``ns`` and the seeds to ``[0]``. ``overrides`` apply to every run, a
+    point's on top. Unknown task, objective or suite names, and two runs with one run id, are
+    user errors (prefixed by ``where``) raised before any request is returned.
+    """
+    from ganbench.objectives import OBJECTIVES
+    from ganbench.engine.suites import get_suite
+    from ganbench.tasks import TASKS
+
+    tasks = [str(t) for t in tasks]
+    if suite and tasks:
+        raise UserError(f"{where}give either task names or a suite, not both")
+    the_suite = get_suite(str(suite)) if suite else None
+    if the_suite:
+        tasks = the_suite.tasks()
+    if not tasks:
+        raise UserError(f"{where}name at least one task (ganbench list shows them) or a suite (e.g. quick)")
+    for t in tasks:
+        TASKS.entry(t)
+    objectives = [str(o) for o in objectives]
+    per_task = {t: objectives or (list(the_suite.objectives_for(t)) if the_suite else ["ns"]) for t in tasks}
+    for objs in per_task.values():
+        for o in objs:
+            OBJECTIVES.entry(o)
+    seeds = list(seeds) if seeds is not None else (list(the_suite.seeds) if the_suite else [0])
+    if budget is None and steps is None and the_suite:
+        budget = the_suite.budget
+    fixed = dict(overrides or {})
+
+    requests: list[RunRequest] = []
+    seen: dict[str, int] = {}  # run id -> index of the point that asked for it first
+    for task in tasks:
+        for obj in per_task[task]:
+            for i, point in enumerate(points):
+                for seed in seeds:
+                    rid = run_id(task, obj, seed, point.tag)
+                    if rid in seen:
+                        first = points[seen[rid]]
+                        if seen[rid] == i:
+                            raise UserError(f"{where}the run {rid} is asked for twice: name each task and objective once")
+                        raise UserError(f"{where}two grid points give the same run {rid} ({dict(first.overrides)} "
+                                        f"and {dict(point.overrides)}); remove the duplicate or tag the points")
+                    seen[rid] = i
+                    requests.append(RunRequest(task, obj, seed, Path(results), steps=steps, budget=budget,
+                                               overrides={**fixed, **point.overrides}, tag=point.tag,
+                                               data_dir=data_dir, progress=progress))
+    return requests

@@ -1,0 +1,154 @@
+"""The one on-disk cache of reference statistics (and of the networks that produce features).
+
+Every metric that compares samples with a reference (FID/KID/PR/DC features of a test split,
+MOSES' per-molecule tables, ChemNet moments, GuacaMol's descriptors, the training-set index, the
+domain classifier's weights) computes its statistics once and keeps them here, under one rule:
+
+* **key** (:class:`RefKey`): what the numbers depend on — the task or reference set, its
+  version (or a hash of its data), the split, the feature extractor or statistic, the sample
+  count and any option — spelled into a readable file name under ``cache_root()/refstats``;
+* **format**: one ``.npz`` per entry, arrays only, read with ``allow_pickle=False`` (a cache
+  file is never code); strings are NumPy unicode arrays;
+* **writes** are atomic (:func:`ganbench.core.atomic.save_npz`: a unique temporary file renamed
+  over the target), and computing an entry holds an exclusive lock on ``.<file>.lock``
+  (``filelock``: ``flock`` on POSIX), so sweep workers that need one entry at once compute it
+  once — the others wait, then read it;
+* a file that cannot be read, or lacks an array the caller needs, is recomputed with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9.=+-]")
+MAX_NAME = 160
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", str(text))
+
+
+@dataclass(frozen=True)
+class RefKey:
+    """Identity of one cache entry. ``source``: a task name or a reference set's name; ``version``:
+    the task version or a hash of the data; ``feature``: the extractor or statistic; ``split``,
+    ``n`` and ``options`` ((name, value) pairs) when the numbers depend on them."""
+
+    source: str
+    version: str
+    feature: str
+    split: str | None = None
+    n: int | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def filename(self) -> str:
+        parts = [_safe(self.source), f"v{_safe(self.version)}"]
+        if self.split:
+            parts.append(_safe(self.split))
+        parts.append(_safe(self.feature))
+        if self.n is not None:
+            parts.append(f"n{int(self.n)}")
+        parts += [_safe(f"{k}={v}") for k, v in self.options]
+        name = "-".join(parts)
+        if len(name) > MAX_NAME:  # still readable, still unique: a prefix and a hash of the whole
+            name = f"{name[:MAX_NAME - 17]}~{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+        return name + ".npz"
+
+
+class ReferenceCache:
+    """Entries of ``root`` (default ``cache_root()/<kind>``), computed once, shared between processes."""
+
+    def __init__(self, root: str | Path | None = None, kind: str = "refstats"):
+        if root is None:
+            from ganbench.core.data import cache_root
+
+            root = cache_root() / kind
+        self.root = Path(root)
+
+    def path(self, key: RefKey) -> Path:
+        return self.root / key.filename()
+
+    def load(self, key: RefKey, required: Iterable[str] = ()) -> dict[str, np.ndarray] | None:
+        """The entry's arrays, or None when it is absent; an unreadable or incomplete file is
+        reported (a warning) and treated as absent."""
+        path = self.path(key)
+        if not path.exists():
+            return None
+        try:
+            with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:  # closed even when not a zip
+                arrays = {k: z[k] for k in z.files}
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the cure is recomputing it
+            warnings.warn(f"reference statistics {path} are unreadable ({exc.__class__.__name__}: {exc}); "
+                          f"recomputing them", RuntimeWarning, stacklevel=3)
+            return None
+        missing = [k for k in required if k not in arrays]
+        if missing:
+            warnings.warn(f"reference statistics {path} lack {', '.join(missing)} (an older or damaged file); "
+                          f"recomputing them", RuntimeWarning, stacklevel=3)
+            return None
+        return arrays
+
+    def get(self, key: RefKey, compute: Callable[[], Mapping[str, Any]],
+            required: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+        """The entry ``key``: read from disk, or ``compute()``-d (a mapping of array-likes) and stored.
+
+        ``required`` names the arrays a usable entry must hold (default: whatever it holds).
+        Computing happens under the entry's lock; a process that waited for the lock reads what
+        the first one wrote instead of computing it again."""
+        from filelock import FileLock
+
+        required = tuple(required or ())
+        path = self.path(key)
+        seen = _stamp(path)
+        found = self.load(key, required)
+        if found is not None:
+            return found
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(path.parent / f".{path.name}.lock")):
+            if _stamp(path) not in (None, seen):  # written while this process waited for the lock
+                found = self.load(key, required)
+                if found is not None:
+                    return found
+            arrays = {k: np.asarray(v) for k, v in compute().items()}
+            for name, value in arrays.items():
+                if value.dtype.hasobject:
+                    raise TypeError(f"cache entry {key.filename()}: array {name!r} holds Python objects; "
+                                    f"store numbers or strings only (never pickle)")
+            missing = [k for k in required if k not in arrays]
+            if missing:
+                raise KeyError(f"cache entry {key.filename()}: compute() gave no {', '.join(missing)}")
+            from ganbench.core.atomic import save_npz
+
+            save_npz(path, **arrays)
+            return arrays
+
+
+def _stamp(path: Path):
+    """(inode, size, mtime) of ``path``, None if absent: tells whether another process replaced it."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def strings(values: Iterable[str]) -> np.ndarray:
+    """A list of strings as a NumPy unicode array (stored without pickle; ``.tolist()`` gives them back)."""
+    values = list(values)
+    return np.array(values, dtype=str) if values else np.zeros(0, dtype="<U1")
+
+
+def counts_to_arrays(prefix: str, counts: Mapping[str, int]) -> dict[str, np.ndarray]:
+    """A {string: count} mapping as two arrays, ``<prefix>_keys`` and ``<prefix>_counts`` (int64)."""
+    return {f"{prefix}_keys": strings(counts), f"{prefix}_counts": np.array(list(counts.values()), dtype=np.int64)}
+
+
+def arrays_to_counts(prefix: str, arrays: Mapping[str, np.ndarray]) -> dict[str, int]:
+    return dict(zip(arrays[f"{prefix}_keys"].tolist(), arrays[f"{prefix}_counts"].tolist()))
