@@ -44,7 +44,7 @@ def _task(task, data_dir):
 
 def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None = None, seed: int = 0,
              metrics: Iterable[str] | None = None, extractor: str | None = None,
-             data_dir: str | Path | None = None) -> Scores:
+             data_dir: str | Path | None = None, device: str | None = None) -> Scores:
     """Score ``samples`` (or ``n`` samples drawn from ``generator``) with the task's metrics.
 
     ``task`` is a name or a loaded task. ``samples`` may be what the task's domain holds in memory
@@ -52,8 +52,13 @@ def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None 
     SMILES or sentences; a tensor of token ids) or a sample file path, validated exactly as
     ``ganbench eval`` validates files. ``generator`` is any object with ``sample(n, rng)`` returning
     the generator's raw output (the nets ganbench trains have it); the task decodes it. ``n``
-    defaults to the task's evaluation sample count; ``seed`` fixes the sampling RNG.
+    defaults to the task's evaluation sample count; ``seed`` fixes the sampling RNG. ``device``
+    (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``) is where sampling and the feature networks
+    run; default: where the generator's parameters are, for samples ``auto``.
     """
+    from ganbench.core.device import resolve_device
+
+    dev = resolve_device(device) if device is not None else None
     task = _task(task, data_dir)
     names = list(metrics) if metrics is not None else list(task.spec.metrics)
     unknown = [m for m in names if m not in task.spec.metrics]
@@ -71,18 +76,21 @@ def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None 
         count = int(n if n is not None else task.spec.eval_samples)
         if count < 1:
             raise UserError(f"n must be at least 1, got {count}")
-        return Scores(evaluate_generator(task, generator, count, seed=seed, metric_names=names, options=options))
+        return Scores(evaluate_generator(task, generator, count, seed=seed, metric_names=names, options=options,
+                                         device=dev))
     from ganbench.engine.evaluator import evaluate_samples
 
-    return Scores(evaluate_samples(task, task.as_samples(samples), names, options))
+    return Scores(evaluate_samples(task, task.as_samples(samples), names, options,
+                                   device=dev if dev is not None else resolve_device("auto")))
 
 
 def run(tasks: str | Sequence[str], objectives: str | Sequence[str] = "ns", seeds: int | Sequence[int] = 0, *,
         steps: int | None = None, budget: str | None = None, overrides: Mapping[str, Any] | None = None,
         tag: str | None = None, results: str | Path = DEFAULT_RESULTS, data_dir: str | Path | None = None,
-        progress: bool = False) -> list[dict]:
-    """Train and evaluate every task × objective × seed, as ``ganbench run`` does, and return the run
-    records (already recorded runs under the same config are reused, interrupted ones resume)."""
+        progress: bool = False, device: str = "auto") -> list[dict]:
+    """Train and evaluate every task × objective × seed, as ``ganbench run`` does, on ``device``
+    (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``), and return the run records (already
+    recorded runs under the same config are reused, interrupted ones resume)."""
     from ganbench.core.config import parse_value
     from ganbench.engine.planning import Point, plan_runs
     from ganbench.engine.runner import execute, prepare
@@ -91,7 +99,8 @@ def run(tasks: str | Sequence[str], objectives: str | Sequence[str] = "ns", seed
     sets = {k: parse_value(v) if isinstance(v, str) else v for k, v in (overrides or {}).items()}
     requests = plan_runs(results=results, tasks=as_list(tasks), objectives=as_list(objectives),
                          seeds=[int(s) for s in as_list(seeds)], budget=budget, steps=steps, overrides=sets, points=(Point(tag=tag),),
-                         data_dir=str(data_dir) if data_dir is not None else None, progress=progress)
+                         data_dir=str(data_dir) if data_dir is not None else None, progress=progress,
+                         device=device)
     for req in requests:  # every configuration error surfaces before the first training step
         prepare(req)
     return [execute(req).record for req in requests]
@@ -102,15 +111,15 @@ def load_results(results: str | Path = DEFAULT_RESULTS):
     without metrics, diverged or failed, is one row with ``metric`` None). Columns: run_id, task,
     task_version, objective, tag, seed, status, config_hash, steps, metric, value, direction, then
     how the value was computed (n_samples, reference, extractor, ... as the record gives them),
-    wall_time_s, device, path. ``df.attrs["skipped"]`` lists files that are not readable records."""
+    wall_time_s, device, path. ``df.attrs["skipped"]`` lists (file, why) for every file left out (not
+    a record, not of a record's shape, a copy, or one of two different records of one run), and each
+    is also a :class:`~ganbench.core.records.RecordWarning`, as ``ganbench report`` warns of it."""
     import pandas as pd
-
-    from ganbench.core.records import load_records
 
     folder = Path(results)
     if not folder.is_dir():
         raise UserError(f"results folder {folder} does not exist: run `ganbench run ...` first or pass the folder")
-    loaded = load_records(folder)
+    loaded = _load_and_warn(folder)
     rows = []
     for rec in loaded.records:
         base = {"run_id": rec["run_id"], "task": rec["task"]["name"], "task_version": str(rec["task"].get("version")),
@@ -132,6 +141,18 @@ def load_results(results: str | Path = DEFAULT_RESULTS):
     return df
 
 
+def _load_and_warn(folder: Path):
+    """The records of ``folder``, each file left out said as a RecordWarning (the report's warnings)."""
+    import warnings
+
+    from ganbench.core.records import RecordWarning, load_records, skip_message
+
+    loaded = load_records(folder)
+    for path, why in loaded.problems:
+        warnings.warn(skip_message(path, why), RecordWarning, stacklevel=3)
+    return loaded
+
+
 def _number(v: Any) -> float:
     try:
         return float(v)  # 'nan' / 'inf' strings of a record parse too
@@ -144,20 +165,22 @@ def leaderboard(results: str | Path = DEFAULT_RESULTS, tasks: Iterable[str] | No
     variant) in rank order, with runs, seeds, and for every metric column its mean and ``<column>
     std`` / ``<column> n``. Rows and columns are those of ``ganbench report`` (``df.attrs`` holds
     the task version, main metric and each column's direction); a task recorded under two versions
-    gets the keys ``name vN``."""
+    gets the keys ``name vN``. Each file left out is a :class:`~ganbench.core.records.RecordWarning`;
+    runs left out because two different records claim them are listed in ``df.attrs["notes"]``."""
     import pandas as pd
 
-    from ganbench.core.records import load_records
     from ganbench.reporting.tables import build_tables
 
     folder = Path(results)
     if not folder.is_dir():
         raise UserError(f"results folder {folder} does not exist: run `ganbench run ...` first or pass the folder")
-    recs = load_records(folder).records
+    loaded = _load_and_warn(folder)
+    recs, excluded = loaded.records, loaded.excluded
     if tasks is not None:
         wanted = set(tasks)
         recs = [r for r in recs if r["task"]["name"] in wanted]
-    tables = build_tables(recs)
+        excluded = [r for r in excluded if r["task"]["name"] in wanted]
+    tables = build_tables(recs, excluded)
     versions: dict[str, int] = {}
     for t in tables:
         versions[t.task] = versions.get(t.task, 0) + 1
@@ -176,6 +199,6 @@ def leaderboard(results: str | Path = DEFAULT_RESULTS, tasks: Iterable[str] | No
             rows.append(row)
         df = pd.DataFrame(rows)
         df.attrs.update(task=t.task, version=t.version, main_metric=t.main_metric, main_column=t.main_column,
-                        directions={c.label: c.direction for c in t.columns})
+                        directions={c.label: c.direction for c in t.columns}, notes=list(t.notes))
         out[t.task if versions[t.task] == 1 else f"{t.task} v{t.version}"] = df
     return out

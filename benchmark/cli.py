@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ganbench.core.errors import DataNotFoundError, UserError
+from ganbench.core.paths import check_output_dir, check_output_file, os_error_line
 
 DEFAULT_RESULTS = "results/runs"
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--results", default=DEFAULT_RESULTS, help=f"results folder (default {DEFAULT_RESULTS})")
     run.add_argument("--data-dir", default=None, help="data folder laid out like shared/data (default: $GANBENCH_DATA, then the cache)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--device", default="auto", help="where to train and evaluate: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps (default auto)")
     run.add_argument("--no-table", action="store_true", help="do not print the table at the end")
 
     ev = sub.add_parser("eval", help="metrics of someone else's samples, as JSON")
@@ -56,18 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", default=None, help="also write the JSON to this file")
     ev.add_argument("--extractor", default=None,
                     help="feature extractor for image metrics (e.g. inception-v3 with GANBENCH_INCEPTION_WEIGHTS; default: the task's)")
+    ev.add_argument("--device", default="auto", help="where the feature extractor runs: auto, cpu, cuda, cuda:N or mps (default auto)")
 
     sw = sub.add_parser("sweep", help="run a sweep file (tasks x objectives x seeds x hyper-parameter grid) in parallel")
     sw.add_argument("file", help="YAML sweep file (see README, Sweeps)")
     sw.add_argument("--executor", default="local", choices=["local", "ray"],
                     help="local: a process pool on this machine (default); ray: tasks on an existing Ray cluster")
     sw.add_argument("--workers", type=int, default=None, help="parallel runs (default: the cores here; on Ray: no cap)")
-    sw.add_argument("--threads", type=int, default=None, help="torch threads per run (default: cores / workers; 1 on Ray)")
+    sw.add_argument("--threads", type=int, default=None, help="removed: a run's threads are its config key threads (set: {threads: N})")
     sw.add_argument("--address", default=None, help="Ray cluster address (default: $RAY_ADDRESS)")
     sw.add_argument("--results", default=None, help=f"results folder (default: the file's results:, else {DEFAULT_RESULTS})")
     sw.add_argument("--data-dir", default=None)
     sw.add_argument("--dry-run", action="store_true", help="list the runs that would execute, run nothing")
     sw.add_argument("--no-progress", action="store_true", help="no progress bar (the per-run lines stay)")
+    sw.add_argument("--device", default=None, help="where the runs train: auto, cpu, cuda (one run per GPU), cuda:N or mps "
+                                                  "(default: the file's device:, else auto)")
 
     rep = sub.add_parser("report", help="leaderboard tables from run records")
     rep.add_argument("--results", default=DEFAULT_RESULTS)
@@ -140,10 +145,10 @@ def _plan(args) -> list:
 
     return plan_runs(
         results=Path(args.results), tasks=args.tasks, suite=args.suite,
-        objectives=_csv(args.objective) if args.objective else (),
+        objectives=_csv(args.objective) if args.objective is not None else None,
         seeds=parse_seeds(args.seeds, "--seeds") if args.seeds else None, budget=args.budget, steps=args.steps,
         overrides=parse_overrides(args.overrides), points=[Point({}, args.tag)], data_dir=args.data_dir,
-        progress=False if args.no_progress else None)
+        progress=False if args.no_progress else None, device=args.device)
 
 
 def cmd_run(args) -> int:
@@ -151,6 +156,9 @@ def cmd_run(args) -> int:
     from ganbench.core.records import load_records
     from ganbench.engine.runner import execute, prepare
 
+    from ganbench.core.device import resolve_device
+
+    resolve_device(args.device)  # a device that is not here: one line, exit 2, before anything loads
     requests = _plan(args)
     results = Path(args.results)
     for req in requests:  # configure everything before the first step: bad combos fail now
@@ -191,23 +199,30 @@ def cmd_run(args) -> int:
 def cmd_sweep(args) -> int:
     from ganbench.engine.sweep import execute_sweep
 
+    if args.workers is not None and args.workers < 1:  # before planning, not after
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
     return execute_sweep(args.file, executor=args.executor, workers=args.workers, threads=args.threads,
                          address=args.address, results=args.results, data_dir=args.data_dir, dry_run=args.dry_run,
-                         progress=False if args.no_progress else None)
+                         progress=False if args.no_progress else None, device=args.device)
 
 
 def cmd_eval(args) -> int:
     from ganbench.engine.evaluator import evaluate_samples
     from ganbench.engine.runner import load_task
 
+    from ganbench.core.device import resolve_device
+
+    if args.out:  # before the work, not after it
+        check_output_file(args.out, "--out", "give a file you can write, or leave --out out")
+    device = resolve_device(args.device)
     task = load_task(args.task, args.data_dir)
     names = _csv(args.metrics) if args.metrics else list(task.spec.metrics)
     unknown = [n for n in names if n not in task.spec.metrics]
     if unknown:
         raise UserError(f"{args.task} has no metric {', '.join(unknown)}: choose from {', '.join(task.spec.metrics)}")
-    samples = task.load_samples(args.samples)
+    samples = _load_samples(task, Path(args.samples))
     options = {"extractor": args.extractor} if args.extractor else None
-    values = evaluate_samples(task, samples, names, options)
+    values = evaluate_samples(task, samples, names, options, device=device)
     out = {"schema": "ganbench.eval/1", "task": task.spec.name, "task_version": task.spec.version, "samples": str(args.samples),
            "metrics": {k: v.to_json() for k, v in values.items()}}
     text = json.dumps(out, indent=2)
@@ -219,23 +234,46 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def _load_samples(task, path: Path):
+    """The task reads its sample format; a folder where it wants a file, and a file the OS or an
+    image library cannot read, are one-line errors here too."""
+    try:
+        return task.load_samples(path)
+    except UserError:
+        if path.is_dir():
+            raise UserError(f"sample file {path} is a folder, not a file: {task.spec.name} reads its samples "
+                            f"from one file (ganbench eval --help)") from None
+        raise
+    except OSError as exc:  # e.g. PIL's "cannot identify image file"
+        raise UserError(f"cannot read the samples in {path}: {exc}; give files in the task's format") from None
+
+
 def cmd_report(args) -> int:
     from ganbench.reporting.tables import build_tables, to_csv, to_json
     from ganbench.core.atomic import atomic_write_text
-    from ganbench.core.records import load_records
+    from ganbench.core.records import load_records, skip_message
 
     results = Path(args.results)
+    if results.exists() and not results.is_dir():
+        raise UserError(f"results folder {results} is a file, not a folder: pass --results DIR (the folder of the records)")
     if not results.is_dir():
         raise UserError(f"results folder {results} does not exist: run `ganbench run ...` first or pass --results DIR")
+    if args.out:  # before the work, not after it
+        fix = "give a path you can write, or leave --out out"
+        if args.format == "html" and Path(args.out).suffix.lower() not in (".html", ".htm"):
+            check_output_dir(args.out, "--out", fix)
+        else:
+            check_output_file(args.out, "--out", fix)
     loaded = load_records(results)
-    for path, why in loaded.problems:
-        print(f"warning: skipped {path}: {why}", file=sys.stderr)
-    recs = loaded.records
+    for path, why in loaded.problems:  # one line per file left out, naming it and why
+        print(f"warning: {skip_message(path, why)}", file=sys.stderr)
+    recs, excluded = loaded.records, loaded.excluded
     if args.task:
         recs = [r for r in recs if r["task"]["name"] in args.task]
+        excluded = [r for r in excluded if r["task"]["name"] in args.task]
     if not recs:
         raise UserError(f"no run records in {results}" + (f" for {', '.join(args.task)}" if args.task else ""))
-    tables = build_tables(recs)
+    tables = build_tables(recs, excluded)
     command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if args.format == "html":
         from ganbench.reporting.html import write_html_report
@@ -245,7 +283,7 @@ def cmd_report(args) -> int:
         out = Path(args.out)
         folder = out.parent if out.suffix.lower() in (".html", ".htm") else out
         path = write_html_report(recs, folder, command=command, source=str(results), problems=loaded.problems,
-                                 test=args.test)
+                                 test=args.test, excluded=excluded)
         if out.suffix.lower() in (".html", ".htm") and path != out:
             path.replace(out)
             path = out
@@ -254,7 +292,7 @@ def cmd_report(args) -> int:
     if args.format == "md":
         from ganbench.reporting.leaderboard import leaderboard_markdown
 
-        text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test)
+        text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test, excluded=excluded)
     elif args.format == "csv":
         text = to_csv(tables)
     else:
@@ -270,6 +308,13 @@ def cmd_report(args) -> int:
 COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "eval": cmd_eval, "report": cmd_report}
 
 
+def _one_line(text: str) -> str:
+    """A message is one line even when it quotes a path or name with a newline or other control
+    character in it: those are shown escaped (``\\n``)."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if ord(ch) < 32 or ord(ch) == 127 else ch
+                   for ch in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -279,7 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         use(args.plugin + getattr(args, "plugin_after", []))  # before any registry is read
         return COMMANDS[args.command](args)
     except UserError as exc:
-        print(f"ganbench: error: {exc}", file=sys.stderr)
+        print(f"ganbench: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the machine, not the input: one line naming the path and the cause
+        print(f"ganbench: error: {_one_line(os_error_line(exc, verb='cannot use'))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ganbench: interrupted; finished records are kept, re-run the same command to resume", file=sys.stderr)

@@ -3,11 +3,15 @@
 Point it at a train and a test file with ``--set train_file=PATH --set test_file=PATH`` (for
 ``ganbench run``) or the environment variables ``GANBENCH_CORPUS_TRAIN``/``GANBENCH_CORPUS_TEST``
 (which also serve ``ganbench eval``). Same tokenisation, vocabulary rule and metrics as
-text/coco; the files' checksums are stored with every metric, since the task cannot pin them.
+text/coco. The task cannot pin a user's files, so their SHA-256 checksums are part of each run's
+identity (:meth:`Corpus.data_identity`): they go into the config hash and the record's ``data``,
+and a run on changed files is a new run (the runner asks for ``--tag`` rather than reuse or
+overwrite the record made from the old files; an interrupted run's checkpoint is not resumed).
 """
 
 import os
 
+from ganbench.core.data import sha256_of
 from ganbench.core.errors import DataNotFoundError, UserError
 from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS
 from ganbench.core.task import TaskSpec
@@ -45,10 +49,21 @@ class Corpus(TextCorpusTask):
     def files(self):
         if self._paths is None:
             self._paths = configured_files(None, os.environ)
-        if self._paths is None:
-            raise DataNotFoundError("text/corpus needs your files: --set train_file=PATH --set test_file=PATH, "
-                            "or set GANBENCH_CORPUS_TRAIN and GANBENCH_CORPUS_TEST")
-        for p in self._paths:
-            if not p.is_file():
-                raise UserError(f"text/corpus: {p} does not exist; give a UTF-8 text file, one sentence a line")
-        return self._paths
+        return _checked(self._paths)
+
+    def data_identity(self, config):
+        """``{"train": sha256, "test": sha256}`` of the files a run under ``config`` reads."""
+        train, test = _checked(configured_files(config, os.environ))
+        return {"train": sha256_of(train), "test": sha256_of(test)}
+
+
+def _checked(paths):
+    """``paths`` if both are readable files; else the one-line error that says what to give."""
+    if paths is None:
+        raise DataNotFoundError("text/corpus needs your files: --set train_file=PATH --set test_file=PATH, "
+                                "or set GANBENCH_CORPUS_TRAIN and GANBENCH_CORPUS_TEST")
+    for p in paths:
+        if not p.is_file():
+            what = "is not a file" if p.exists() else "does not exist"
+            raise UserError(f"text/corpus: {p} {what}; give a UTF-8 text file, one sentence a line")
+    return paths

@@ -58,8 +58,8 @@ def test_committed_records_keep_their_hash_when_re_resolved():
         assert set(cfg) == set(old) | set(ADDED_KEYS), rec["run_id"]
         assert {k: cfg[k] for k in old} == old
         assert config_hash(cfg) == rec["config_hash"], rec["run_id"]
-        # the simple form: the recorded config plus the new keys at the family's defaults
-        assert config_hash({**old, **{k: spec.defaults[k] for k in ADDED_KEYS}}) == rec["config_hash"]
+        # the simple form: the recorded config plus the new keys at their defaults (the family's, else the base's)
+        assert config_hash({**old, **{k: cfg[k] for k in ADDED_KEYS}}) == rec["config_hash"]
 
 
 def test_added_keys_enter_the_hash_once_they_leave_their_legacy_value():

@@ -66,3 +66,27 @@ def test_rows_name_the_settings_that_differ_from_the_defaults():
     tagged["variant"], tagged["tag"] = {"ema": 0.999}, "ema"
     (table,) = build_tables([plain, arch, tagged])
     assert sorted(r.label for r in table.rows) == ["ns", "ns[ema]", "ns[g_arch=my-mlp,lr_g=0.0001]"]
+
+
+def test_runs_claimed_by_two_different_records_are_named_in_the_notes_never_averaged():
+    """build_tables gets such records apart (load_records finds them): they never enter a cell,
+    and the task's notes name the run and both files."""
+    a, b = rec("t/a", "x", 2, 9.0), rec("t/a", "x", 2, 0.0)
+    a["_path"], b["_path"] = "res/t/a.json", "res/old|copy/a.json"
+    recs = [rec("t/a", "x", 0, 1.0), rec("t/a", "x", 1, 3.0)]
+    (table,) = build_tables(recs, excluded=[a, b])
+    (row,) = table.rows
+    assert row.seeds == [0, 1] and row.cells["m"].mean == 2.0
+    (note,) = table.notes
+    assert note.startswith("left out: x seed 2") and "`res/t/a.json`" in note and "`res/old\\|copy/a.json`" in note
+    md = to_markdown([table], recs)
+    assert f"- {note}" in md.splitlines()
+    other_task = build_tables([rec("t/b", "x", 0, 1.0)], excluded=[a, b])
+    assert other_task[0].notes == []
+
+
+def test_a_diverged_record_without_a_step_is_counted_without_one():
+    r = rec("t/a", "x", 0, None, status="diverged")
+    r["diverged"] = {"reason": "nan"}
+    (table,) = build_tables([r, rec("t/a", "x", 1, 1.0)])
+    assert table.rows[0].n_diverged == 1 and table.rows[0].diverged_steps == []

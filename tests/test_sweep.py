@@ -7,7 +7,7 @@ import pytest
 from ganbench.cli import main
 from ganbench.core.errors import UserError
 from ganbench.engine.executors import Progress, record_crash
-from ganbench.core.records import load_records, read_record
+from ganbench.core.records import load_records, read_record, run_id
 from ganbench.engine.runner import execute
 from ganbench.engine.sweep import classify, parse_seeds, plan_sweep, point_tag
 
@@ -45,11 +45,13 @@ tag: lr
     assert [r.tag for r in again.requests] == [r.tag for r in plan.requests]
 
 
-def test_tag_is_filename_safe_and_bounded():
+def test_tag_is_readable_and_bounded_and_its_file_name_safe():
     assert point_tag({"lr_g": 1e-4, "gumbel": True, "sizes": [1, 2]}) == "lr_g=0.0001,gumbel=true,sizes=1+2"
-    assert point_tag({"name": "a/b c"}) == "name=a-b-c"
+    tag = point_tag({"name": "a/b c"})
+    assert tag == "name=a/b c" and run_id("toy/ring8", "ns", 0, tag) == "toy-ring8__ns__s0__name=a%2Fb%20c"
     long = point_tag({f"key{i}": 0.123456789 for i in range(20)})
     assert len(long) <= 96 and "~" in long
+    assert long != point_tag({f"key{i}": 0.123456789 for i in range(21)})  # the hash keeps them apart
     assert point_tag({}) is None and point_tag({}, prefix="x") == "x"
 
 
@@ -204,7 +206,7 @@ def test_a_run_that_kills_its_worker_is_found_and_recorded_failed(monkeypatch):
 
     rounds = []
 
-    def fake_round(reqs, workers, threads, on_done):
+    def fake_round(reqs, workers, on_done):
         rounds.append((list(reqs), workers))
         inflight = list(reqs[:workers])
         if "bad" in inflight:  # the pool breaks: nothing in flight finishes
@@ -218,7 +220,7 @@ def test_a_run_that_kills_its_worker_is_found_and_recorded_failed(monkeypatch):
     monkeypatch.setattr(executors, "_pool_round", fake_round)
     monkeypatch.setattr(executors, "record_crash", lambda req, why: crashed.append((req, why)) or {"run_id": req, "status": "failed"})
     seen = []
-    out = executors.run_local(["a", "bad", "c", "d", "e"], workers=2, threads=1, on_done=seen.append)
+    out = executors.run_local(["a", "bad", "c", "d", "e"], workers=2, on_done=seen.append)
     assert crashed == [("bad", executors.WORKER_DIED)]  # only the culprit is blamed
     assert sorted(s["run_id"] for s in out) == ["a", "bad", "c", "d", "e"] and len(seen) == 5
     assert {s["run_id"]: s["status"] for s in out}["a"] == "ok"  # the innocent run in flight was retried

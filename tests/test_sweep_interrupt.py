@@ -29,7 +29,7 @@ EXPECTED = {f"toy-ring8__ns__s{s}" for s in range(6)}
 def start(sweep: Path, res: Path, log: Path) -> subprocess.Popen:
     env = dict(os.environ, CI="true", OMP_NUM_THREADS="1")
     return subprocess.Popen([sys.executable, "-m", "ganbench.cli", "sweep", str(sweep), "--results", str(res),
-                             "--workers", "2", "--threads", "1", "--no-progress"],
+                             "--workers", "2", "--no-progress"],
                             stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 

@@ -20,8 +20,25 @@ for images, LSTM + CNN for token sequences. A config does not name its family, s
 all three; that is exact because each of these nets serves only its own family's samples
 (``sample_kinds``), where it *is* the release-1 net (tests/test_nets.py checks they refuse the
 other kinds). Any other
-net, a plugin's say, is part of the hash. To add a key later: append it here with its release and
-its old-behaviour values; tests/test_config.py re-hashes every committed record.
+net, a plugin's say, is part of the hash. ``threads`` (release 3): torch's thread count changes
+floating-point results, so it became a setting of the run (:mod:`ganbench.engine.threads`) instead
+of a choice of whoever launched it; its legacy value is 1, the count every committed record ran
+with (their ``provenance.torch_threads``; tests/test_config.py checks each one). A record made
+before release 3 with another count (a sweep's ``cores // workers``) hashes as a ``threads=1``
+run although it was not one: its provenance is the only trace, so re-run it to have it exact.
+``amp``, ``deterministic``, ``compile`` (release 4): every earlier run was fp32, without
+deterministic algorithms switched on (the CPU's kernels are deterministic anyway) and uncompiled.
+The device itself is no key: it is provenance (a run may resume on another device).
+To add a key later: append it here with its release and its old-behaviour values;
+tests/test_config.py re-hashes every committed record.
+
+**Identity and provenance.** A run's identity is what its hash covers, plus its task and task
+version, objective, seed and tag (its record's name): every setting that changes its numbers on
+a given machine and software — hyper-parameters, nets, the thread count, and the checksums of the
+user files it reads. Provenance is recorded beside it and never compared: package versions, git
+commit, plugins, device, platform, wall time. The same identity gives bit-identical numbers on one
+machine with one software stack, however the run is launched or resumed; across machines or
+versions the provenance says why the last bits may differ.
 """
 
 from __future__ import annotations
@@ -47,6 +64,10 @@ BASE_DEFAULTS: dict[str, Any] = {
     "ema": 0.0,  # generator EMA decay; 0 disables
     "eval_every": 0,  # steps between periodic evaluations (0: only at the end)
     "checkpoint_every": 1000,
+    "threads": 1,  # torch / BLAS threads of the process running the run: part of its identity (engine/threads.py)
+    "amp": "fp32",  # precision of the forward passes: fp32 | bf16 | fp16 (ganbench.core.device.autocast)
+    "deterministic": False,  # PyTorch's deterministic algorithms (CUDA); the CPU is deterministic anyway
+    "compile": False,  # wrap the nets with torch.compile (falls back with a warning where it fails)
 }
 
 # Keys that never change a result: excluded from the config hash.
@@ -64,6 +85,10 @@ class AddedKey:
 ADDED_KEYS: dict[str, AddedKey] = {
     "g_arch": AddedKey(2, frozenset({"mlp-generator", "dcgan-generator", "lstm-generator"})),
     "d_arch": AddedKey(2, frozenset({"mlp-discriminator", "dcgan-discriminator", "cnn-discriminator"})),
+    "threads": AddedKey(3, frozenset({1})),
+    "amp": AddedKey(4, frozenset({"fp32"})),
+    "deterministic": AddedKey(4, frozenset({False})),
+    "compile": AddedKey(4, frozenset({False})),
 }
 
 
@@ -93,7 +118,79 @@ def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, st
         cfg[key] = _coerce(key, value, cfg[key])
     if int(cfg["steps"]) < 1:
         raise UserError(f"steps must be at least 1, got {cfg['steps']}")
+    if "amp" in cfg:  # one spelling per mode, so that one precision has one hash
+        from ganbench.core.device import check_amp
+
+        cfg["amp"] = check_amp(cfg["amp"])
+    check_ranges(cfg)
     return cfg
+
+
+@dataclass(frozen=True)
+class Range:
+    """What a numeric hyper-parameter may hold: ``kind`` int or float, bounds, and the words of a message."""
+
+    kind: str  # "int" | "float" | "ints" (a list of ints)
+    low: float
+    low_open: bool = False
+    high: float = math.inf
+    high_open: bool = True
+    words: str = ""
+
+    def holds(self, value: Any) -> bool:
+        if self.kind == "ints":
+            return isinstance(value, list) and all(Range("int", self.low).holds(v) for v in value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return False
+        if self.kind == "int" and not float(value).is_integer():
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+
+COUNT, SIZE = Range("int", 0, words="an integer >= 0"), Range("int", 1, words="an integer >= 1")
+RATE, WEIGHT = Range("float", 0, low_open=True, words="a finite number > 0"), Range("float", 0, words="a finite number >= 0")
+FRACTION = Range("float", 0, high=1, words="in [0, 1)")
+SIZES = Range("ints", 1, words="integers >= 1")
+
+# The range of every numeric key a shipped task, objective or net uses (a key a config lacks is
+# not checked; any other number, a plugin's say, must at least be finite). Checked when the run
+# is configured, so a bad value is a one-line input error, never a "failed" or "diverged" record.
+RANGES: dict[str, tuple[Range, str]] = {
+    "steps": (SIZE, ""), "batch_size": (SIZE, ""), "checkpoint_every": (SIZE, " (steps between checkpoints)"),
+    "eval_every": (COUNT, " (0: evaluate only at the end)"), "threads": (SIZE, ""),
+    "lr_g": (RATE, ""), "lr_d": (RATE, ""), "beta1": (FRACTION, " (Adam's momentum)"), "beta2": (FRACTION, ""),
+    "n_dis": (SIZE, " (discriminator updates per generator update)"), "ema": (FRACTION, " (0 turns the EMA off; 0.999 is usual)"),
+    "latent_dim": (SIZE, ""), "g_hidden": (SIZE, ""), "d_hidden": (SIZE, ""), "g_layers": (COUNT, ""), "d_layers": (COUNT, ""),
+    "d_maxout": (SIZE, " (1: LeakyReLU instead of maxout)"), "g_ch": (SIZE, ""), "d_ch": (SIZE, ""),
+    "g_emb_dim": (SIZE, ""), "d_emb_dim": (SIZE, ""), "g_hidden_dim": (SIZE, ""),
+    "d_filter_sizes": (SIZES, ""), "d_num_filters": (SIZES, ""), "d_dropout": (FRACTION, ""), "d_l2": (WEIGHT, ""),
+    "gp_weight": (WEIGHT, ""), "r1_gamma": (WEIGHT, ""), "grad_clip": (WEIGHT, " (0: no clipping)"),
+    "gumbel_beta_max": (RATE, " (the final inverse temperature)"), "rollouts": (SIZE, ""),
+    "rollout_update_rate": (FRACTION, ""), "organ_lambda": (Range("float", 0, high=1, high_open=False, words="in [0, 1]"), ""),
+    "pretrain_g_steps": (COUNT, ""), "pretrain_d_steps": (COUNT, ""),
+}
+
+
+def check_ranges(cfg: Mapping[str, Any]) -> None:
+    """UserError (one line, the key, its range and the value) unless every numeric setting is in range.
+
+    ``inf`` and ``nan`` (any case) are never a setting: an infinite learning rate would be
+    recorded as the method's divergence, not as the input error it is."""
+    if "amp" in cfg:
+        from ganbench.core.device import check_amp
+
+        check_amp(cfg["amp"])
+    for key, value in cfg.items():
+        if key in RANGES:
+            rule, why = RANGES[key]
+            if not rule.holds(value):
+                raise UserError(f"{key} must be {rule.words}{why}, got {value!r}: change it (--set {key}=VALUE)")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{key} must be a finite number, got {value!r}: change it (--set {key}=VALUE)")
+        elif isinstance(value, list) and any(isinstance(v, float) and not math.isfinite(v) for v in value):
+            raise UserError(f"{key} must hold finite numbers, got {value!r}: change it (--set {key}=[...])")
 
 
 def _add_net_defaults(cfg: dict[str, Any], overrides: Mapping[str, Any], sample_kind: str) -> None:
@@ -140,7 +237,10 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key or not raw.strip():
             raise UserError(f"malformed --set {item!r}: write --set key=value, e.g. --set lr_g=1e-4")
-        out[key] = parse_value(raw.strip())
+        try:
+            out[key] = parse_value(raw.strip())
+        except UserError as exc:  # name the key: "--set lr_d=NaN: ..." says which setting to fix
+            raise UserError(f"--set {key}={raw.strip()}: {exc}") from None
     return out
 
 
@@ -176,14 +276,18 @@ def variant_label(settings: Mapping[str, Any]) -> str:
     return ",".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in sorted(settings.items()))
 
 
-def config_hash(cfg: Mapping[str, Any]) -> str:
-    """Stable short hash of the semantic part of a config (keys of :data:`ADDED_KEYS` at a legacy
-    value left out, so that configs from before they existed keep their hash)."""
+def config_hash(cfg: Mapping[str, Any], data: Mapping[str, str] | None = None) -> str:
+    """Stable short hash of a run's identity: the semantic part of its config (keys of
+    :data:`ADDED_KEYS` at a legacy value left out, so that configs from before they existed keep
+    their hash) and, where the task reads user files, their checksums ``data`` (``{name: sha256}``,
+    :meth:`ganbench.core.task.Task.data_identity`). No data, the hash of every release-1 record."""
     semantic = {k: v for k, v in cfg.items() if k not in NON_SEMANTIC and not _legacy(k, v)}
-    blob = json.dumps(semantic, sort_keys=True, separators=(",", ":"))
+    identity = {"config": semantic, "data": dict(data)} if data else semantic
+    blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _legacy(key: str, value: Any) -> bool:
+    """Whether ``value`` is one of ``key``'s legacy values, of the same type (``True`` is not ``1``)."""
     added = ADDED_KEYS.get(key)
-    return added is not None and isinstance(value, str) and value in added.legacy
+    return added is not None and any(type(value) is type(old) and value == old for old in added.legacy)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 from ganbench.core.atomic import atomic_write_text
@@ -25,8 +25,16 @@ STATUSES = ("ok", "diverged", "failed")
 
 
 def run_id(task: str, objective: str, seed: int, tag: str | None = None) -> str:
-    rid = f"{task.replace('/', '-')}__{objective}__s{seed}"
-    return f"{rid}__{tag}" if tag else rid
+    """The name of a run's record and folder: ``toy-ring8__ns__s0`` or ``toy-ring8__ns__s0__TAG``.
+
+    Built from file-safe components (:mod:`ganbench.core.paths`): the task's first ``/`` is
+    written ``-``, anything unsafe in a name or tag is percent-encoded (``--tag a/b`` ->
+    ``__a%2Fb``), so no run id is a path, and two different runs never share one. An empty tag
+    or a run id too long for a file name is a UserError saying to shorten the tag."""
+    from ganbench.core.paths import check_run_id, inner_component, safe_component, task_component
+
+    rid = f"{task_component(task)}__{inner_component(objective, 'objective name')}__s{int(seed)}"
+    return check_run_id(rid if tag is None else f"{rid}__{safe_component(tag, 'tag')}")
 
 
 def new_record(spec, objective: str, seed: int, tag: str | None, cfg: dict, config_hash: str, *,
@@ -57,11 +65,13 @@ def new_record(spec, objective: str, seed: int, tag: str | None, cfg: dict, conf
     }
 
 
-def finish_record(record: dict, started: float) -> dict:
-    """Stamp provenance, finish time and start time (the name of a set-aside failure) on ``record``."""
+def finish_record(record: dict, started: float, device=None, amp: str | None = "fp32",
+                  deterministic: bool | None = None) -> dict:
+    """Stamp provenance (on what ``device``, in what precision ``amp``, whether deterministic), finish
+    time and start time (the name of a set-aside failure) on ``record``."""
     from ganbench.core.provenance import provenance
 
-    record["provenance"] = provenance()
+    record["provenance"] = provenance(device, amp=amp, deterministic=deterministic)
     record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     record["started_unix"] = int(started)
     return record
@@ -126,8 +136,15 @@ def _sanitize(obj: Any) -> Any:
 
 
 def write_record(path: Path, record: dict, replace: bool = False) -> None:
+    """Write ``record`` to ``path`` atomically; an existing record is replaced only if asked.
+
+    An OS error (a full disk, a read-only folder) is a one-line
+    :class:`~ganbench.core.atomic.StorageError` naming ``path``, and ``path`` keeps what it held."""
     if path.exists() and not replace:
-        raise FileExistsError(f"record {path} exists; refusing to overwrite it")
+        from ganbench.core.atomic import StorageError
+
+        raise StorageError(f"record {path} appeared while this run was working (another process wrote it): "
+                           f"not overwriting it; run the same command again to use it")
     text = json.dumps(_sanitize(record), indent=2, sort_keys=False, default=_json_default, allow_nan=False)
     atomic_write_text(path, text + "\n")
 
@@ -141,33 +158,53 @@ class NotARunRecord(ValueError):
 
 
 def read_record(path: Path) -> dict:
-    """Parse and validate one record; ValueError with the reason if it is not a ganbench record."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"corrupt JSON ({exc.__class__.__name__}: {exc})") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise NotARunRecord(f"not a {SCHEMA} record (schema: {found!r})", found)
-    for key in ("run_id", "task", "objective", "seed", "config_hash", "status", "metrics"):
-        if key not in data:
-            raise ValueError(f"record lacks {key!r}")
-    if data["status"] not in STATUSES:
-        raise ValueError(f"unknown status {data['status']!r}")
+    """Parse and validate one record; ValueError with the reason if it is not a usable ganbench record.
+
+    Only a regular file is read (a FIFO named ``*.json`` would block, a device never end); the JSON
+    must be a ``ganbench.run/1`` object (:class:`NotARunRecord` otherwise, :class:`NewerRecord` for
+    one of a later version) whose fields have the types every reader relies on (the table of
+    :mod:`ganbench.core.schema`): the reason names the first field that does not, so that a bad
+    record costs one warning instead of a traceback in the middle of a report or a run."""
+    from ganbench.core.schema import got, validate
+
+    data = _parse_json(_read_regular_file(Path(path)))
+    if not isinstance(data, dict):
+        raise NotARunRecord(f"not a {SCHEMA} record (a JSON {got(data)}, not an object)", type(data).__name__)
+    found = data.get("schema")
+    if found != SCHEMA:
+        raise _schema_problem(found)
+    wrong = validate(data)
+    if wrong:
+        raise ValueError(wrong)
     return data
 
 
 @dataclass
 class LoadedRecords:
+    """What a results folder holds for a report.
+
+    ``records``: the records to use, one per run. ``problems``: (file, why) for every file left out,
+    each said once (``ganbench report`` prints them as warnings). ``excluded``: valid records left
+    out because another, different record claims the same run (task, task version, method, config,
+    seed): a report names them under the table instead of averaging either."""
+
     records: list[dict]
     problems: list[tuple[Path, str]]  # (file, why it was skipped)
+    excluded: list[dict] = field(default_factory=list)
 
 
 def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
+    """Every usable run record under ``folder`` (sorted by path), and why each other file is not.
+
+    No content of the folder can stop a report or change it silently: a file that is not a regular
+    file, not JSON, not of the record's shape, or a run record of a newer ganbench is skipped with
+    one reason; other ``ganbench.*`` files (``ganbench eval --out``) and a run's own folder are
+    passed over in silence; a copy of a record counts once and two different records of one run
+    are both excluded (:func:`_one_record_per_run`)."""
     folder = Path(folder)
-    records, problems = [], []
+    found, problems = [], []
     if not folder.is_dir():
-        return LoadedRecords(records, problems)
+        return LoadedRecords(found, problems)
     files: Iterable[Path] = sorted(folder.rglob("*.json") if recursive else folder.glob("*.json"))
     for path in files:
         rel = path.relative_to(folder)
@@ -177,15 +214,18 @@ def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
             continue
         try:
             rec = read_record(path)
-        except ValueError as exc:
-            schema = getattr(exc, "schema", None)
-            if isinstance(schema, str) and schema.startswith("ganbench."):  # e.g. `ganbench eval --out`
+        except NotARunRecord as exc:
+            if isinstance(exc.schema, str) and exc.schema.startswith("ganbench."):  # e.g. `ganbench eval --out`
                 continue
             problems.append((path, str(exc)))
             continue
+        except ValueError as exc:
+            problems.append((path, str(exc)))
+            continue
         rec["_path"] = str(path)
-        records.append(rec)
-    return LoadedRecords(records, problems)
+        found.append(rec)
+    records, excluded, repeats = _one_record_per_run(found)
+    return LoadedRecords(records, problems + repeats, excluded)
 
 
 def _inside_run_folder(root: Path, path: Path) -> bool:
@@ -197,3 +237,170 @@ def _inside_run_folder(root: Path, path: Path) -> bool:
         if (folder.parent / f"{folder.name}.json").exists():
             return True
     return False
+
+
+# --- reading one file, checking its schema, one record per run ------------------------------------
+MAX_RECORD_BYTES = 64 << 20  # a record is a few kB; a larger *.json is not one, and is not read into memory
+
+
+class NewerRecord(ValueError):
+    """A run record of a later schema version than this ganbench reads: the fix is an upgrade."""
+
+
+def _schema_problem(found: Any) -> ValueError:
+    """Why a file whose ``schema`` is ``found`` (not this version's) is not used."""
+    import re
+
+    from ganbench.core.schema import RUN_FAMILY, short
+
+    if isinstance(found, str) and found.startswith(RUN_FAMILY):
+        version, mine = found[len(RUN_FAMILY):], SCHEMA[len(RUN_FAMILY):]
+        if re.fullmatch(r"[0-9]{1,9}", version) and int(version) > int(mine):
+            return NewerRecord(f"a run record of a newer ganbench (schema {short(found)}; this one reads {SCHEMA!r}): "
+                               f"upgrade ganbench to report it")
+        return ValueError(f"unknown run record schema {short(found)} (this ganbench reads {SCHEMA!r})")
+    return NotARunRecord(f"not a {SCHEMA} record (schema: {short(found)})", found)
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is (a symbolic link to) a regular file of at most
+    :data:`MAX_RECORD_BYTES`; ValueError otherwise. A FIFO, a device, a folder or a link loop named
+    ``*.json`` is refused before it is opened (opening a FIFO blocks until a writer comes), and the
+    file is opened non-blocking and checked again, in case it was swapped in between."""
+    import errno
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError("not a regular file (a loop of symbolic links)") from None
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            raise ValueError("not a regular file (a symbolic link to nothing)") from None
+        raise ValueError(f"cannot read it ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"not a regular file ({_file_kind(st.st_mode)})")
+    if st.st_size > MAX_RECORD_BYTES:
+        raise ValueError(f"{st.st_size} bytes, more than a run record's limit of {MAX_RECORD_BYTES}: not read")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ValueError(f"cannot read it ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError("not a regular file (replaced while being read)")
+        try:
+            data = f.read(MAX_RECORD_BYTES + 1)
+        except OSError as exc:
+            raise ValueError(f"cannot read it ({exc.strerror or exc})") from None
+    if len(data) > MAX_RECORD_BYTES:
+        raise ValueError(f"more than a run record's limit of {MAX_RECORD_BYTES} bytes: not read")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    import stat
+
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _parse_json(data: bytes) -> Any:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"corrupt JSON (not UTF-8 text: {exc.reason} at byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("corrupt JSON (nested too deeply to read)") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of more digits than Python converts
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise ValueError(f"corrupt JSON ({exc.__class__.__name__}: {first})") from None
+
+
+def _claim(rec: dict) -> tuple:
+    """What a record says it is: one seed of one method (objective, tag, config) on one task version."""
+    return (rec["task"]["name"], str(rec["task"]["version"]), rec["objective"], rec.get("tag") or None,
+            rec["config_hash"], rec["seed"])
+
+
+def _content(rec: dict) -> str:
+    return json.dumps({k: v for k, v in rec.items() if k != "_path"}, sort_keys=True)
+
+
+def _one_record_per_run(found: list[dict]) -> tuple[list[dict], list[dict], list[tuple[Path, str]]]:
+    """(records, excluded, problems): at most one record per claimed run.
+
+    Copies (same claim, same content, e.g. a ``backup/`` folder inside the results folder) count
+    once: the one beside its run folder is kept, else the shallowest, so the warning names the
+    copy. Different records claiming the same run (a re-run whose numbers differ, an old result
+    moved aside) are *both* excluded, named in a warning and in the table's notes: the loader cannot
+    tell which is right, and the path is no evidence (records live one folder down, under
+    ``results/<domain>/``, so a stray copy at the top would be the shallower one); averaging both
+    would count one seed twice, and picking one would change a table without anybody deciding it."""
+    groups: dict[tuple, list[dict]] = {}
+    for rec in found:
+        groups.setdefault(_claim(rec), []).append(rec)
+    left_out: set[int] = set()
+    excluded: list[dict] = []
+    problems: list[tuple[Path, str]] = []
+    for group in groups.values():
+        if len(group) == 1:
+            continue
+        by_content: dict[str, list[dict]] = {}
+        for rec in group:
+            by_content.setdefault(_content(rec), []).append(rec)
+        kept = []
+        for same in by_content.values():
+            keep = min(same, key=lambda r: (not Path(r["_path"]).with_suffix("").is_dir(), len(Path(r["_path"]).parts)))
+            kept.append(keep)
+            for rec in same:
+                if rec is not keep:
+                    left_out.add(id(rec))
+                    problems.append((Path(rec["_path"]), f"a copy of {one_line(keep['_path'])} (same run id, config "
+                                                         f"and content): counted once"))
+        if len(kept) > 1:
+            first = kept[0]
+            for rec in kept:
+                left_out.add(id(rec))
+                excluded.append(rec)
+            for rec in kept[1:]:
+                problems.append((Path(rec["_path"]), f"differs from {one_line(first['_path'])}, another record of the "
+                                                     f"same run ({describe_run(first)}): neither is used in the tables; "
+                                                     f"keep the right one and move the other out of the results folder"))
+    return [r for r in found if id(r) not in left_out], excluded, problems
+
+
+def run_label(rec: dict) -> str:
+    """A record's method as its table row names it: the objective, then its tag or its variant."""
+    from ganbench.core.config import variant_label
+
+    suffix = rec.get("tag") or variant_label(rec.get("variant") or {})
+    return f"{rec['objective']}[{suffix}]" if suffix else rec["objective"]
+
+
+def describe_run(rec: dict) -> str:
+    """``toy/ring8 v1, ns, seed 0, config abc123`` (cut and escaped: it quotes a file's content)."""
+    return one_line(f"{_cut(rec['task']['name'])} v{_cut(str(rec['task']['version']))}, {_cut(run_label(rec))}, "
+                      f"seed {_cut(str(rec['seed']))}, config {_cut(rec['config_hash'])}")
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) shown escaped."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if ord(ch) < 32 or ord(ch) == 127 else ch for ch in str(text))
+
+
+def skip_message(path, why: str) -> str:
+    """``skipped <file>: <why>`` on one line whatever the file's name (a report's warning)."""
+    return f"skipped {one_line(str(path))}: {one_line(why)}"
+
+
+class RecordWarning(UserWarning):
+    """A results file left out of ``ganbench.load_results`` / ``ganbench.leaderboard`` (the API's warnings)."""

@@ -8,6 +8,7 @@ all a trainer and an evaluator need, so one loop serves every domain:
 * ``build_models(config)`` -> (generator, discriminator) ``nn.Module`` pair
 * ``sample(generator_net, n, rng)`` -> raw samples; ``decode(raw)`` -> what metrics and users see
 * ``load_samples(path)`` -> decoded samples from a user's file, validated (``ganbench eval``)
+* ``data_identity(config)`` -> checksums of the user files a run reads (part of the run's identity)
 """
 
 from __future__ import annotations
@@ -92,6 +93,17 @@ class Task:
     def decode(self, raw):
         """Raw generator output -> what metrics consume. Default: identity."""
         return raw
+
+    def data_identity(self, config: Mapping[str, Any]) -> dict[str, str]:
+        """``{name: sha256}`` of every user file a run under ``config`` reads; default none.
+
+        A task whose data a user supplies (a path in the config or the environment) overrides
+        this, so that changed data is a new run, never a stale skip: the checksums go into the
+        run's config hash (:func:`~ganbench.core.config.config_hash`) and its record (``data``).
+        Files a task pins itself (a :class:`~ganbench.core.data.DataFile` with a checksum, synthetic
+        data) need nothing here: the task's ``version`` already names them. Missing files are a
+        ``UserError`` here, when the run is configured."""
+        return {}
 
     def save_artifacts(self, G, run_dir: Path, run_id: str) -> dict[str, str]:
         """Write what a person should see of a trained run (sample grid, text lines, molecules)

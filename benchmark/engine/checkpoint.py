@@ -1,12 +1,15 @@
 """Checkpoints: everything needed to continue a run bit-for-bit, loaded with ``weights_only=True``.
 
 Saved: step, model/optimizer/EMA state dicts, the training RNG and torch's global RNG, elapsed wall
-time, and the config hash that the resume check compares. Written atomically (temp file +
-rename), so a kill during the save leaves the previous checkpoint intact.
+time, and the config hash that the resume check compares (it covers the run's thread count and the
+checksums of the user files it reads, so a resume never continues under other numerics or data).
+Written atomically (temp file + rename), so a kill during the save leaves the previous checkpoint
+intact.
 """
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -19,4 +22,15 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """The checkpoint at ``path``; a truncated or corrupt one (copied half, another program's file)
+    is a one-line UserError saying to delete it: it is never loaded in part nor silently discarded."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, ValueError, OSError, pickle.UnpicklingError) as exc:
+        from ganbench.core.errors import UserError
+
+        if isinstance(exc, (PermissionError, FileNotFoundError, IsADirectoryError)):
+            raise  # the machine's or the user's folder, not the file's content (a truncated zip can give EINVAL)
+
+        why = str(exc).splitlines()[0][:120] if str(exc) else exc.__class__.__name__
+        raise UserError(f"checkpoint {path} cannot be read ({why}): delete it to start this run over") from None

@@ -6,14 +6,21 @@ decoded and handed to every family at once, which folds it into its own state (s
 :class:`~ganbench.metrics.base.MetricFamily`), so nothing here holds all the samples. Used by the
 trainer (samples from a generator) and by ``ganbench eval`` (samples from a user's file) alike.
 Reference statistics come from the one on-disk cache, :mod:`ganbench.engine.refcache`.
+
+Device: ``device=`` (default: where the generator lives) is where the samples are drawn — in
+large batches, by a ``torch.Generator`` on that device — and where the families run their
+networks (Inception, the domain classifier, ChemNet, the oracle): the families receive it as the
+option ``device``. Decoded samples and features come back to the host; nothing else does.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable, Iterator, Mapping
 
 import torch
 
+from ganbench.core.device import module_device, same_device, sample_batch, seeded_generator
 from ganbench.metrics import METRICS, MetricValue
 
 
@@ -25,11 +32,22 @@ def metric_families(metric_names: Iterable[str]) -> dict[str, list[str]]:
     return groups
 
 
+def _with_device(options: Mapping[str, Any] | None, device) -> dict[str, Any]:
+    """The families' options; ``device`` joins them when it is not the CPU, the families' default
+    (so a CPU evaluation runs the very code it always ran)."""
+    opts = dict(options or {})
+    if device is not None and torch.device(device).type != "cpu":
+        opts["device"] = torch.device(device)
+    return opts
+
+
 def evaluate_batches(task, batches: Iterable, metric_names: Iterable[str] | None = None,
-                     options: Mapping[str, Any] | None = None) -> dict[str, MetricValue]:
-    """Metrics of decoded samples arriving in ``batches`` (any iterable, consumed once)."""
+                     options: Mapping[str, Any] | None = None, device=None) -> dict[str, MetricValue]:
+    """Metrics of decoded samples arriving in ``batches`` (any iterable, consumed once); the
+    families' networks run on ``device`` (default the CPU)."""
     names = list(task.spec.metrics if metric_names is None else metric_names)
-    families = [METRICS.get(wanted[0])(task, metrics=wanted, **dict(options or {}))
+    opts = _with_device(options, device)
+    families = [METRICS.get(wanted[0])(task, metrics=wanted, **opts)
                 for wanted in metric_families(names).values()]
     for batch in batches:
         for family in families:
@@ -42,19 +60,36 @@ def evaluate_batches(task, batches: Iterable, metric_names: Iterable[str] | None
 
 
 def evaluate_samples(task, samples: Any, metric_names: Iterable[str] | None = None,
-                     options: Mapping[str, Any] | None = None) -> dict[str, MetricValue]:
+                     options: Mapping[str, Any] | None = None, device=None) -> dict[str, MetricValue]:
     """Metrics of an already-decoded set of samples (one batch)."""
-    return evaluate_batches(task, [samples], metric_names, options)
+    return evaluate_batches(task, [samples], metric_names, options, device)
 
 
-def draw(task, G, n: int, seed: int, batch: int = 2500) -> Iterator:
-    """``n`` decoded samples from ``G`` in batches, with a dedicated RNG (training RNG untouched)."""
-    rng = torch.Generator().manual_seed(int(seed))
+def on_device(G, device):
+    """``G`` itself when it lives on ``device`` (or is no module: a sampler samples where it does),
+    else a copy there (the caller's net is not moved)."""
+    if not isinstance(G, torch.nn.Module) or same_device(module_device(G), device):
+        return G
+    return copy.deepcopy(G).to(device)
+
+
+def draw(task, G, n: int, seed: int, batch: int = 2500, device=None) -> Iterator:
+    """``n`` decoded samples from ``G`` in batches, with a dedicated RNG (training RNG untouched):
+    a ``torch.Generator`` seeded with ``seed`` on ``device`` (default ``G``'s), where ``G`` samples.
+    Batches of ``batch`` on the CPU, larger on an accelerator (:func:`~ganbench.core.device.sample_batch`)."""
+    device = module_device(G) if device is None else torch.device(device)
+    G = on_device(G, device)
+    rng = seeded_generator(device, seed)
+    batch = sample_batch(device, batch)
     for start in range(0, n, batch):
         yield task.decode(task.sample(G, min(batch, n - start), rng))
 
 
 def evaluate_generator(task, G, n: int, seed: int, metric_names: Iterable[str] | None = None,
-                       options: Mapping[str, Any] | None = None, batch: int = 2500) -> dict[str, MetricValue]:
-    """Draw ``n`` samples from ``G`` and score them, each batch streamed into the metrics as it is drawn."""
-    return evaluate_batches(task, draw(task, G, n, seed, batch), metric_names, options)
+                       options: Mapping[str, Any] | None = None, batch: int = 2500,
+                       device=None) -> dict[str, MetricValue]:
+    """Draw ``n`` samples from ``G`` and score them, each batch streamed into the metrics as it is
+    drawn; sampling and the metrics' networks run on ``device`` (default: where ``G`` lives)."""
+    device = module_device(G) if device is None else torch.device(device)
+    G = on_device(G, device)
+    return evaluate_batches(task, draw(task, G, n, seed, batch, device), metric_names, options, device)

@@ -1,10 +1,14 @@
 """Where a sweep's runs execute: a local process pool, or Ray tasks on an existing cluster.
 
-Both hand each :class:`~ganbench.engine.runner.RunRequest` to :func:`run_one` in a separate process that
-limits its torch threads, so parallel runs share the cores instead of fighting over them. Neither
-schedules anything itself: the local executor is ``concurrent.futures.ProcessPoolExecutor``, the
-Ray executor is ``ray.remote`` with one CPU per thread and one GPU per run where the cluster has
-GPUs (Ray places and retries the tasks).
+Both hand each :class:`~ganbench.engine.runner.RunRequest` to :func:`run_one` in a separate
+process. An executor decides only how many runs go side by side, never how a run computes: a
+run's thread count is part of its config (``threads``, default 1) and the trainer applies it
+(:mod:`ganbench.engine.threads`), so a run gives the same numbers alone, in a sweep of any size and
+after a resume in a pool of another size. The local executor runs ``cores // threads`` runs at a
+time unless ``--workers`` says otherwise; Ray reserves ``threads`` CPUs per run and one GPU where
+the cluster has GPUs. Neither schedules anything itself: the local executor is
+``concurrent.futures.ProcessPoolExecutor``, the Ray executor is ``ray.remote`` (Ray places and
+retries the tasks).
 
 Interruptions lose nothing that finished: every run writes its own record atomically when it ends.
 Ctrl-C (or SIGTERM) stops the workers and leaves no half-written record; a worker that dies (killed,
@@ -42,19 +46,23 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def limit_threads(threads: int) -> None:
-    """Make this process use ``threads`` cores for torch / BLAS / OpenMP."""
-    threads = max(1, int(threads))
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
-    import torch
-
-    torch.set_num_threads(threads)
+THREADS_GONE = ("--threads is no longer a launch option: a run's thread count changes its numbers, so it is part "
+                "of the run's config (key threads, default 1); set it in the sweep file (set: {threads: N}; a "
+                "different run than threads=1, so give it a tag) and use --workers for how many runs go side by side")
 
 
-def run_one(req, threads: int, index: int | None = None) -> dict:
+def threads_of(req) -> int:
+    """The thread count ``req``'s resolved config gives its run (what the trainer will apply)."""
+    from ganbench.engine.runner import prepare
+    from ganbench.engine.threads import run_threads
+
+    if getattr(req, "device", None) is not None:  # the device is the worker's to check (a Ray driver may have no GPU)
+        req = replace(req, device="cpu")
+    return run_threads(prepare(req)[2])
+
+
+def run_one(req, index: int | None = None) -> dict:
     """Execute one run in this process; return a short summary (the record is on disk)."""
-    limit_threads(threads)
     if index is not None and _STARTED is not None:
         _STARTED.put(index)
     from ganbench.engine.runner import execute
@@ -102,11 +110,55 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _init_worker(threads: int, started, sweep_pid: int) -> None:
+# --- GPUs: one run per GPU ------------------------------------------------------------------------
+def gpu_assignment(workers: int, gpus: Sequence[str]) -> tuple[int, list[str]]:
+    """How many workers a pool over ``gpus`` (the ids a worker's ``CUDA_VISIBLE_DEVICES`` may take)
+    runs, and the id each worker gets: at most one worker per GPU, so no two runs ever share one.
+    No GPUs: the workers as asked and no pinning."""
+    workers = max(1, int(workers))
+    if not gpus:
+        return workers, []
+    workers = min(workers, len(gpus))
+    return workers, [str(g) for g in gpus[:workers]]
+
+
+def wants_cuda(device: str | None) -> bool:
+    """Whether a run on ``device`` trains on a CUDA GPU here (``auto`` does where one is visible)."""
+    import torch
+
+    text = str(device or "auto").strip().lower()
+    return text.startswith("cuda") or (text == "auto" and torch.cuda.is_available())
+
+
+def visible_gpus(device: str | None) -> list[str]:
+    """The GPU ids (as ``CUDA_VISIBLE_DEVICES`` names them) a local sweep on ``device`` spreads over:
+    every visible GPU for ``cuda``/``auto``, the one named for ``cuda:N``, none otherwise. Counted
+    without creating a CUDA context here (the workers fork from a clean forkserver anyway)."""
+    if not wants_cuda(device):
+        return []
+    from ganbench.core.device import resolve_device
+
+    dev = resolve_device(device)  # a GPU that is not here: the user's error, before any worker starts
+    import torch
+
+    env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    ids = [g.strip() for g in env.split(",") if g.strip()] if env else [str(i) for i in range(torch.cuda.device_count())]
+    ids = ids[:torch.cuda.device_count()]
+    explicit = ":" in str(device)
+    return [ids[dev.index]] if explicit else ids
+
+
+def _pin_gpu(gpus) -> None:
+    """In a pool worker, before torch touches CUDA: see only the next free GPU of the pool, as cuda:0."""
+    if gpus is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus.get()
+
+
+def _init_worker(started, sweep_pid: int, gpus=None) -> None:
     global _STARTED
+    _pin_gpu(gpus)
     _STARTED = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
-    limit_threads(threads)
 
     def watch() -> None:  # the sweep was killed (SIGKILL, lost session): do not run on as an orphan
         while True:
@@ -138,16 +190,22 @@ def _context():
     return mp.get_context("spawn")
 
 
-def _pool_round(reqs: Sequence, workers: int, threads: int, on_done: Callable[[dict], None]):
-    """Run ``reqs`` in one pool; returns (summaries, requests never started, requests in flight when it broke)."""
+def _pool_round(reqs: Sequence, workers: int, on_done: Callable[[dict], None], gpus: Sequence[str] = ()):
+    """Run ``reqs`` in one pool; returns (summaries, requests never started, requests in flight when it broke).
+    With ``gpus``, worker i sees only GPU ``gpus[i]`` (``workers`` is at most their number)."""
     ctx = _context()
     started = ctx.SimpleQueue()
+    free = None
+    if gpus:
+        free = ctx.SimpleQueue()
+        for g in list(gpus)[:workers]:
+            free.put(g)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(threads, started, os.getpid()))
+                               initargs=(started, os.getpid(), free))
     finished: dict[int, dict] = {}
     broken = False
     try:  # from here on, any interruption (Ctrl-C, SIGTERM) stops the workers before it propagates
-        futures = {pool.submit(run_one, req, threads, i): i for i, req in enumerate(reqs)}
+        futures = {pool.submit(run_one, req, i): i for i, req in enumerate(reqs)}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -173,26 +231,34 @@ def _pool_round(reqs: Sequence, workers: int, threads: int, on_done: Callable[[d
     return list(finished.values()), unstarted, inflight
 
 
-def run_local(requests: Sequence, workers: int | None = None, threads: int | None = None,
+def run_local(requests: Sequence, workers: int | None = None,
               on_done: Callable[[dict], None] = lambda s: None) -> list[dict]:
-    """Run ``requests`` on a process pool; survive dead workers (see the module docstring)."""
-    cpus = available_cpus()
-    workers = max(1, min(int(workers or cpus), len(requests) or 1))
-    threads = int(threads or max(1, cpus // workers))
+    """Run ``requests`` on a process pool; survive dead workers (see the module docstring).
+
+    ``workers`` defaults to the cores here divided by the largest thread count among the runs,
+    so the runs share the cores instead of fighting over them; it changes no run's numbers."""
+    if not workers:
+        workers = available_cpus() // max((threads_of(r) for r in requests), default=1)
+    workers = max(1, min(int(workers), len(requests) or 1))
+    gpus = sorted({g for r in requests for g in visible_gpus(getattr(r, "device", "auto"))}, key=str)
+    workers, gpus = gpu_assignment(workers, gpus)
+    if gpus:  # each worker sees one GPU, as cuda:0
+        requests = [replace(r, device="cuda") if wants_cuda(getattr(r, "device", "auto")) else r for r in requests]
+    pin = {"gpus": gpus} if gpus else {}
     summaries: list[dict] = []
     breaks: dict[int, int] = {}  # id(request) -> pool breaks it was in flight for
     pending, alone = list(requests), []
     while pending or alone:
         if alone:  # in flight at two breaks: run it alone, so a run that kills its worker is found
             req = alone.pop(0)
-            done, _, again = _pool_round([req], 1, threads, on_done)
+            done, _, again = _pool_round([req], 1, on_done, **pin)
             summaries += done
             if again:
                 summary = record_crash(req, WORKER_DIED)
                 summaries.append(summary)
                 on_done(summary)
             continue
-        done, unstarted, inflight = _pool_round(pending, workers, threads, on_done)
+        done, unstarted, inflight = _pool_round(pending, workers, on_done, **pin)
         summaries += done
         for req in inflight:
             breaks[id(req)] = breaks.get(id(req), 0) + 1
@@ -212,27 +278,32 @@ def record_crash(req, error: str) -> dict:
     existing failure of the same run is set aside as the runner would, and a good record, or
     one under another config, is never replaced."""
     from ganbench.core.records import finish_record, set_aside_failure, write_record
+    from ganbench.engine.runlock import RunInProgress, RunLock
     from ganbench.engine.runner import resolve
 
     run = resolve(req)
-    found = run.existing()
-    if found.state in ("unreadable", "conflict"):
-        return _summary_error(req, error)
-    if found.state == "done":
-        return summarize(found.record, "skipped", str(run.record_path))
-    if found.state == "retry":
-        set_aside_failure(run.record_path, found.record)
-    log = Path(req.results) / run.run_id / "log.csv"
-    record = run.new_record(req, error=error, completed=None,
-                            artifacts={"log": f"{run.run_id}/log.csv"} if log.exists() else {})
-    write_record(run.record_path, finish_record(record, time.time()))
+    try:
+        with RunLock(run.run_dir, run.run_id):  # never beside a process that is running it now
+            found = run.existing()
+            if found.state in ("unreadable", "conflict"):
+                return _summary_error(req, error)
+            if found.state == "done":
+                return summarize(found.record, "skipped", str(run.record_path))
+            if found.state == "retry":
+                set_aside_failure(run.record_path, found.record)
+            log = Path(req.results) / run.run_id / "log.csv"
+            record = run.new_record(req, error=error, completed=None,
+                                    artifacts={"log": f"{run.run_id}/log.csv"} if log.exists() else {})
+            write_record(run.record_path, finish_record(record, time.time()))
+    except RunInProgress as exc:
+        return _summary_error(req, f"{error}; not recorded: {exc}")
     return summarize(record, "crashed", str(run.record_path))
 
 
 # --- Ray ---------------------------------------------------------------------------------------
-def _ray_task(req, threads: int, env: dict) -> dict:
+def _ray_task(req, env: dict) -> dict:
     os.environ.update(env)
-    return run_one(req, threads)
+    return run_one(req)
 
 
 def connect_ray(address: str | None):
@@ -255,14 +326,14 @@ def connect_ray(address: str | None):
     return ray
 
 
-def run_ray(requests: Sequence, address: str | None = None, workers: int | None = None, threads: int | None = None,
+def run_ray(requests: Sequence, address: str | None = None, workers: int | None = None,
             on_done: Callable[[dict], None] = lambda s: None) -> list[dict]:
-    """Each run as a Ray task; records land in the request's results folder (shared storage on a cluster)."""
+    """Each run as a Ray task reserving its ``threads`` CPUs; records land in the request's results
+    folder (shared storage on a cluster)."""
     ray = connect_ray(address)
-    threads = int(threads or 1)
     gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
     env = {k: v for k, v in os.environ.items() if k.startswith("GANBENCH_")}
-    task = ray.remote(_ray_task).options(num_cpus=threads, num_gpus=gpus, max_retries=2, retry_exceptions=False)
+    remote = ray.remote(_ray_task)
     queue = [replace(r, results=Path(r.results).resolve(),
                      data_dir=str(Path(r.data_dir).resolve()) if r.data_dir else None) for r in requests]
     window = int(workers) if workers else len(queue)  # Ray queues the rest by resources; --workers caps it
@@ -272,7 +343,12 @@ def run_ray(requests: Sequence, address: str | None = None, workers: int | None 
         while queue or inflight:
             while queue and len(inflight) < window:
                 req = queue.pop(0)
-                inflight[task.remote(req, threads, env)] = req
+                gpu = 1 if gpus and str(req.device or "auto").lower().startswith(("auto", "cuda")) else 0
+                cpus = threads_of(req)
+                if gpu:  # Ray makes the GPU it assigned the task's only visible one: cuda:0 there
+                    req = replace(req, device="cuda")
+                task = remote.options(num_cpus=cpus, num_gpus=gpu, max_retries=2, retry_exceptions=False)
+                inflight[task.remote(req, env)] = req
             ready, _ = ray.wait(list(inflight), num_returns=1)
             for ref in ready:
                 req = inflight.pop(ref)
@@ -291,6 +367,10 @@ def run_ray(requests: Sequence, address: str | None = None, workers: int | None 
 
 def run_requests(requests: Sequence, executor: str = "local", workers: int | None = None, threads: int | None = None,
                  address: str | None = None, on_done: Callable[[dict], None] = lambda s: None) -> list[dict]:
+    """Run ``requests`` on ``executor``. ``threads`` is what ``--threads`` used to set and is refused
+    (:data:`THREADS_GONE`): a run's threads come from its config."""
+    if threads is not None:
+        raise UserError(THREADS_GONE)
     if executor not in EXECUTORS:
         raise UserError(f"unknown executor {executor!r}: choose {' or '.join(EXECUTORS)}")
     if workers is not None and workers < 1:
@@ -298,8 +378,8 @@ def run_requests(requests: Sequence, executor: str = "local", workers: int | Non
     if not requests:
         return []
     if executor == "ray":
-        return run_ray(requests, address, workers, threads, on_done)
-    return run_local(requests, workers, threads, on_done)
+        return run_ray(requests, address, workers, on_done)
+    return run_local(requests, workers, on_done)
 
 
 # --- progress ------------------------------------------------------------------------------------

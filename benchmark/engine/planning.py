@@ -33,6 +33,7 @@ class RunRequest:
     tag: str | None = None
     data_dir: str | None = None
     progress: bool | None = None
+    device: str | None = "auto"  # where it trains and is evaluated: provenance, not identity (core/device.py)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Point:
     tag: str | None = None
 
 
+SEED_BOUND = 2**63
 _RANGE = re.compile(r"(-?\d+)\s*-\s*(-?\d+)")
 _INT = re.compile(r"-?\d+")
 
@@ -79,18 +81,22 @@ def parse_seeds(value: Any, what: str = "seeds", where: str = "") -> list[int]:
 
 
 def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | None = None,
-              objectives: Sequence[str] = (), seeds: Sequence[int] | None = None, budget: str | None = None,
+              objectives: Sequence[str] | None = None, seeds: Sequence[int] | None = None, budget: str | None = None,
               steps: int | None = None, overrides: Mapping[str, Any] | None = None,
               points: Sequence[Point] = (Point(),), data_dir: str | None = None, progress: bool | None = None,
-              where: str = "") -> list[RunRequest]:
+              where: str = "", device: str | None = "auto") -> list[RunRequest]:
     """Every run the plan names, in the order task, objective, point, seed.
 
     A suite supplies the tasks, the objectives of each task's domain, the seeds and the budget,
     each unless given here (a step count replaces the suite's budget). Without a suite the
-    objectives default to ``ns`` and the seeds to ``[0]``. ``overrides`` apply to every run, a
-    point's on top. Unknown task, objective or suite names, and two runs with one run id, are
-    user errors (prefixed by ``where``) raised before any request is returned.
+    objectives default to ``ns`` and the seeds to ``[0]`` (``None``: not given; an empty list
+    given is an error, never a plan that runs nothing). ``overrides`` apply to every run, a
+    point's on top. Unknown task, objective or suite names, a budget together with a step count,
+    a results folder that cannot be written, and two runs with one run id, are user errors
+    (prefixed by ``where``) raised before any request is returned.
     """
+    from ganbench.core.paths import check_output_dir
+
     from ganbench.objectives import OBJECTIVES
     from ganbench.engine.suites import get_suite
     from ganbench.tasks import TASKS
@@ -105,7 +111,17 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
         raise UserError(f"{where}name at least one task (ganbench list shows them) or a suite (e.g. quick)")
     for t in tasks:
         TASKS.entry(t)
-    objectives = [str(o) for o in objectives]
+    if budget is not None and steps is not None:
+        raise UserError(f"{where}give --budget or --steps, not both (a budget is a named step count)")
+    if objectives is not None and not [o for o in objectives if str(o).strip()]:
+        raise UserError(f"{where}no objective named ({list(objectives)!r}): give at least one, e.g. ns "
+                        f"(ganbench list shows them), or leave the option out for the default")
+    if seeds is not None and not list(seeds):
+        raise UserError(f"{where}no seed given: give at least one, e.g. 0 or 0-4, or leave the option out for the default")
+    for seed in seeds or ():  # torch takes 64-bit seeds; the evaluator adds an offset to them
+        if isinstance(seed, bool) or not isinstance(seed, int) or not -SEED_BOUND <= seed < SEED_BOUND:
+            raise UserError(f"{where}seed {seed!r} is not an integer in [-2**63, 2**63): give a smaller seed, e.g. 0-4")
+    objectives = [str(o) for o in objectives or ()]
     per_task = {t: objectives or (list(the_suite.objectives_for(t)) if the_suite else ["ns"]) for t in tasks}
     for objs in per_task.values():
         for o in objs:
@@ -114,6 +130,7 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
     if budget is None and steps is None and the_suite:
         budget = the_suite.budget
     fixed = dict(overrides or {})
+    check_output_dir(results, f"{where}results folder", "choose another results folder (--results DIR)")
 
     requests: list[RunRequest] = []
     seen: dict[str, int] = {}  # run id -> index of the point that asked for it first
@@ -131,5 +148,5 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
                     seen[rid] = i
                     requests.append(RunRequest(task, obj, seed, Path(results), steps=steps, budget=budget,
                                                overrides={**fixed, **point.overrides}, tag=point.tag,
-                                               data_dir=data_dir, progress=progress))
+                                               data_dir=data_dir, progress=progress, device=device))
     return requests

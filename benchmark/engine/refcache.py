@@ -19,6 +19,7 @@ domain classifier's weights) computes its statistics once and keeps them here, u
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import warnings
 from dataclasses import dataclass
@@ -27,12 +28,14 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9.=+-]")
 MAX_NAME = 160
 
 
-def _safe(text: str) -> str:
-    return _UNSAFE.sub("_", str(text))
+def _readable(text: Any) -> str:
+    """A file-safe, readable rendering of one key field (ganbench.core.paths' encoding)."""
+    from ganbench.core.paths import quote_component
+
+    return quote_component(str(text))
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,19 @@ class RefKey:
     options: tuple[tuple[str, Any], ...] = ()
 
     def filename(self) -> str:
-        parts = [_safe(self.source), f"v{_safe(self.version)}"]
+        parts = [_readable(self.source), f"v{_readable(self.version)}"]
         if self.split:
-            parts.append(_safe(self.split))
-        parts.append(_safe(self.feature))
+            parts.append(_readable(self.split))
+        parts.append(_readable(self.feature))
         if self.n is not None:
             parts.append(f"n{int(self.n)}")
-        parts += [_safe(f"{k}={v}") for k, v in self.options]
+        parts += [_readable(f"{k}={v}") for k, v in self.options]
         name = "-".join(parts)
-        if len(name) > MAX_NAME:  # still readable, still unique: a prefix and a hash of the whole
-            name = f"{name[:MAX_NAME - 17]}~{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+        # the readable part may not be unique ("-" joins fields that may hold "-"), so the name ends
+        # with a hash of the key's fields themselves: two different keys never share a file
+        digest = hashlib.sha256(json.dumps([self.source, self.version, self.feature, self.split, self.n,
+                                            [list(kv) for kv in self.options]], default=str).encode()).hexdigest()[:16]
+        name = f"{name[:MAX_NAME - 17]}~{digest}"
         return name + ".npz"
 
 

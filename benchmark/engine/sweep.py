@@ -17,10 +17,13 @@ file is the whole plan in one place, and :func:`plan_sweep` turns it into
       - {lr_d: 5.0e-4, tag: fast-d}
     tag: lr                             # optional prefix of every tag
     results: results/sweeps/lr          # default results folder (--results wins)
+    device: cuda                        # where the runs train (default auto; --device wins); one run per GPU
 
 Every grid point gets a deterministic, readable tag (``lr-lr_g=0.0001,n_dis=2``: prefix, then the point)
 so its records sit beside the default ones; a sweep with no grid and no points uses ``tag`` alone
-(none by default, so its records are the ordinary ``ganbench run`` records). Runs whose record
+(none by default, so its records are the ordinary ``ganbench run`` records). A tag is kept as
+written; only the file names made from it are encoded (:mod:`ganbench.core.paths`), so a ``/``
+or ``..`` in a value or a tag names a run and never a folder. Runs whose record
 already exists under the same config are skipped (:func:`classify`), exactly as the runner would.
 """
 
@@ -29,20 +32,19 @@ from __future__ import annotations
 import difflib
 import hashlib
 import itertools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from ganbench.core.config import parse_value
 from ganbench.core.errors import UserError
+from ganbench.core.paths import encoded_length
 from ganbench.core.records import run_id
 from ganbench.engine.planning import Point, parse_seeds, plan_runs
 
 KEYS = ("suite", "tasks", "objectives", "seeds", "budget", "steps", "set", "grid", "points", "tag", "results",
-        "data_dir")
-_TAG_CHARS = re.compile(r"[^A-Za-z0-9._=,+-]")
-MAX_TAG = 96
+        "data_dir", "device")
+MAX_TAG = 96  # characters of a point's tag once made file-safe
 
 
 @dataclass
@@ -142,22 +144,27 @@ def _fmt_value(v: Any) -> str:
 
 def point_tag(overrides: dict, prefix: str | None = None, explicit: str | None = None,
               grid_part: dict | None = None) -> str | None:
-    """Deterministic, readable, filename-safe tag of one grid point: ``lr_g=0.0001,n_dis=2``.
+    """Deterministic, readable tag of one grid point: ``lr_g=0.0001,n_dis=2``.
 
-    A point with an explicit tag is named by it, followed by its grid coordinates (``grid_part``)."""
+    A point with an explicit tag is named by it, followed by its grid coordinates (``grid_part``).
+    A tag longer than :data:`MAX_TAG` once made file-safe keeps its start and ends in ``~`` and a
+    short hash of the whole, so it stays unique."""
     shown = overrides if explicit is None else (grid_part or {})
     body = ",".join(([explicit] if explicit is not None else []) + [f"{k}={_fmt_value(v)}" for k, v in shown.items()])
     tag = "-".join(x for x in (prefix, body) if x)
     if not tag:
         return None
-    tag = _TAG_CHARS.sub("-", tag)
-    if len(tag) > MAX_TAG:  # keep it readable and unique: a prefix plus a short hash of the whole
-        digest = hashlib.sha1(tag.encode()).hexdigest()[:8]
-        tag = f"{tag[:MAX_TAG - 9]}~{digest}"
+    if encoded_length(tag) > MAX_TAG:
+        digest = hashlib.sha1(tag.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        keep = min(len(tag), MAX_TAG - 9)
+        while keep and encoded_length(tag[:keep]) > MAX_TAG - 9:
+            keep -= 1
+        tag = f"{tag[:keep]}~{digest}"
     return tag
 
 
-def plan_sweep(path: str | Path, results: str | Path | None = None, data_dir: str | None = None) -> SweepPlan:
+def plan_sweep(path: str | Path, results: str | Path | None = None, data_dir: str | None = None,
+               device: str | None = None) -> SweepPlan:
     """Expand a sweep file into run requests (no training, no data loading) through the one planner."""
     spec = load_sweep_file(path)
     where = f"sweep file {path}: "
@@ -180,10 +187,11 @@ def plan_sweep(path: str | Path, results: str | Path | None = None, data_dir: st
     results_dir = Path(results or spec.get("results") or "results/runs")
     requests = plan_runs(
         results=results_dir, tasks=_as_list(spec.get("tasks"), "tasks"), suite=spec.get("suite") or None,
-        objectives=_as_list(spec.get("objectives"), "objectives"),
+        objectives=_as_list(spec["objectives"], "objectives") if spec.get("objectives") is not None else None,
         seeds=parse_seeds(spec["seeds"], where="sweep: ") if spec.get("seeds") is not None else None,
         budget=spec.get("budget"), steps=steps, overrides=fixed, points=expanded,
-        data_dir=data_dir or spec.get("data_dir"), progress=False, where=where)
+        data_dir=data_dir or spec.get("data_dir"), progress=False, where=where,
+        device=str(device or spec.get("device") or "auto"))
     return SweepPlan(str(path), requests, results_dir)
 
 
@@ -213,7 +221,7 @@ def classify(requests: Iterable) -> Classified:
 
 def execute_sweep(path: str | Path, executor: str = "local", workers: int | None = None, threads: int | None = None,
                   address: str | None = None, results: str | None = None, data_dir: str | None = None,
-                  dry_run: bool = False, progress: bool | None = None, out=None) -> int:
+                  dry_run: bool = False, progress: bool | None = None, out=None, device: str | None = None) -> int:
     """``ganbench sweep``: plan, skip what is recorded, run the rest; exit code 1 if a run failed."""
     import signal
     import sys
@@ -221,7 +229,12 @@ def execute_sweep(path: str | Path, executor: str = "local", workers: int | None
     from ganbench.engine.executors import Progress, run_requests
 
     out = out or sys.stdout
-    plan = plan_sweep(path, results, data_dir)
+    plan = plan_sweep(path, results, data_dir, device)
+    if plan.requests:  # a device that is not here is a one-line error before anything runs
+        from ganbench.core.device import resolve_device
+
+        if executor == "local":
+            resolve_device(plan.requests[0].device)
     split = classify(plan.requests)
     if split.conflicts:
         req, where, why = split.conflicts[0]

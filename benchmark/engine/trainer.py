@@ -7,6 +7,22 @@ under another config), detects divergence (non-finite loss or parameters: the ru
 *diverged* at that step, not as a crash), logs losses and gradient norms per step to
 ``log.csv``, keeps an optional generator EMA, evaluates periodically if asked, and shows a
 progress bar on a terminal.
+
+Everything that changes the numbers is fixed by the config, not by how the run was launched: the
+seeds, and the thread count (``threads``, :mod:`ganbench.engine.threads`), applied before the nets
+are built on a fresh start and on resume alike, and left in place for the final evaluation that
+follows in the same process. So a run trained alone, in a sweep of any size, or resumed after a
+kill gives the same bits on one machine.
+
+The device (``device=``, :func:`ganbench.core.device.resolve_device`) is where the nets, their
+optimizer state, the EMA copy and the run's random generator live; real batches are drawn on the
+generator's device, so a step copies nothing from the host. It is not part of the run's identity:
+checkpoints are read onto the host and loaded into the nets wherever they are. ``amp`` (fp32,
+bf16, fp16) sets the precision of the forward passes; fp16 steps go through a gradient scaler,
+whose skipped steps (an overflow while the scale settles) are counted, not read as divergence.
+``deterministic`` switches on PyTorch's deterministic algorithms (on CUDA; the CPU is anyway).
+``compile`` wraps the nets with ``torch.compile``; where that fails the run continues uncompiled,
+with a warning.
 """
 
 from __future__ import annotations
@@ -18,6 +34,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -25,7 +42,9 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from ganbench.core.device import grad_scaler, optimizer_step, resolve_device, seeded_generator, set_deterministic
 from ganbench.engine.checkpoint import load_checkpoint, save_checkpoint
+from ganbench.engine.threads import apply_threads, run_threads
 from ganbench.core.config import config_hash
 from ganbench.core.errors import UserError
 
@@ -45,24 +64,22 @@ class TrainState:
     rng: torch.Generator
     step: int = 0
     extras: dict = field(default_factory=dict)  # objective-owned state that must be checkpointed
+    scalers: dict = field(default_factory=dict)  # fp16 gradient scalers by net ("g", "d"); empty otherwise
+    skipped: int = 0  # optimizer steps the fp16 scaler skipped during the current training step
 
     def real_batch(self, batch_size: int | None = None):
         return self.task.real_batch(int(batch_size or self.cfg["batch_size"]), self.rng)
 
     def optimize(self, which: str, loss: torch.Tensor, clip: float | None = None) -> float:
-        """zero_grad, backward, (clip), step; returns the gradient norm before clipping."""
+        """zero_grad, backward, (clip), step (through the net's fp16 scaler, if any); returns the
+        gradient norm before clipping. A step the scaler skipped is counted in ``skipped``."""
         net, opt = (self.G, self.opt_g) if which == "g" else (self.D, self.opt_d)
         if opt is None:
             raise RuntimeError(f"objective asked to optimise {which!r} but it has no optimizer")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        params = [p for p in net.parameters() if p.grad is not None]
-        if clip:
-            norm = torch.nn.utils.clip_grad_norm_(params, clip)
-        else:
-            norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])) if params else torch.zeros(())
-        opt.step()
-        return float(norm)
+        norm, applied = optimizer_step(opt, loss, net.parameters(), clip, self.scalers.get(which))
+        if not applied:
+            self.skipped += 1
+        return norm
 
 
 @dataclass
@@ -170,34 +187,65 @@ def progress_enabled(flag: bool | None) -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+def compile_nets(*nets: nn.Module | None) -> bool:
+    """``torch.compile`` the nets in place (their state dicts keep their keys); False, with a
+    warning, where compiling is not available. A graph that fails to compile later runs eagerly
+    (dynamo's ``suppress_errors``): the run goes on, only slower."""
+    try:
+        import torch._dynamo
+
+        torch._dynamo.config.suppress_errors = True
+        for net in nets:
+            if net is not None:
+                net.compile()
+    except Exception as exc:  # no compiler, an unsupported Python/platform: run eagerly
+        warnings.warn(f"compile=true: torch.compile is not available here ({exc.__class__.__name__}: "
+                      f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); training uncompiled", RuntimeWarning)
+        return False
+    return True
+
+
 def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool | None = None,
           evaluate: Callable[[nn.Module, int], dict] | None = None,
-          stop_after: int | None = None) -> TrainResult:
-    """Train ``objective`` on ``task`` under ``cfg``; resumable from ``run_dir/checkpoint.pt``.
+          stop_after: int | None = None, device=None) -> TrainResult:
+    """Train ``objective`` on ``task`` under ``cfg`` on ``device`` (default ``auto``); resumable from
+    ``run_dir/checkpoint.pt``.
 
     ``evaluate(G, step)`` is called every ``eval_every`` steps (if set) and its JSON-able result
     appended to ``evals.jsonl``. ``stop_after`` ends the process loop early (tests of resume).
     """
+    device = resolve_device(device)
+    if cfg.get("deterministic"):
+        set_deterministic(True)  # before the first kernel (cuBLAS reads its workspace setting once)
     run_dir.mkdir(parents=True, exist_ok=True)
-    chash = config_hash(cfg)
+    apply_threads(run_threads(cfg))  # before anything computes; it stays for the final evaluation
+    data_identity = getattr(task, "data_identity", None)
+    chash = config_hash(cfg, data_identity(cfg) if data_identity else None)  # as the runner's: changed data is not resumed
     ckpt_path = run_dir / "checkpoint.pt"
     total = int(cfg["steps"])
 
     seed_everything(seed)
     G, D = task.build_models({**cfg, "seed": seed})  # the seed lets a config name per-seed inputs
+    G = G.to(device)
+    D = D.to(device) if D is not None else None
     opt_g = make_optimizer(G.parameters(), cfg, "g") if any(True for _ in G.parameters()) else None
     opt_d = make_optimizer(D.parameters(), cfg, "d") if D is not None and any(True for _ in D.parameters()) else None
-    rng = torch.Generator().manual_seed(seed)
-    state = TrainState(task, cfg, G, D, opt_g, opt_d, rng)
+    rng = seeded_generator(device, seed)
+    scalers = {k: grad_scaler(device, cfg.get("amp", "fp32")) for k, opt in (("g", opt_g), ("d", opt_d)) if opt is not None}
+    state = TrainState(task, cfg, G, D, opt_g, opt_d, rng, scalers={k: v for k, v in scalers.items() if v is not None})
     ema_decay = float(cfg.get("ema", 0.0))
-    G_ema = copy.deepcopy(G).eval() if ema_decay > 0 else None
+    G_ema = copy.deepcopy(G).eval() if ema_decay > 0 else None  # before compiling: a copy of a compiled net calls the original
+    if cfg.get("compile"):
+        compile_nets(G, D)
     elapsed, resumed_from = 0.0, None
 
     if ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
         if ck.get("config_hash") != chash or int(ck.get("seed", -1)) != seed:
+            other = (f"config hash {ck.get('config_hash')}, now {chash}" if ck.get("config_hash") != chash
+                     else f"seed {ck.get('seed')}, now {seed}")  # the real difference, not two equal hashes
             raise UserError(
-                f"checkpoint {ckpt_path} was written under another config (hash {ck.get('config_hash')}, now {chash}): "
+                f"checkpoint {ckpt_path} was written by another run ({other}): "
                 f"refusing to resume; delete {run_dir} to start over or pass --tag to keep both runs"
             )
         G.load_state_dict(ck["G"])
@@ -209,8 +257,18 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
             opt_d.load_state_dict(ck["opt_d"])
         if G_ema is not None:
             G_ema.load_state_dict(ck["G_ema"])
-        rng.set_state(ck["rng"])
+        for k, scaler in state.scalers.items():
+            if ck.get("scalers", {}).get(k):
+                scaler.load_state_dict(ck["scalers"][k])
+        if ck.get("rng_device", "cpu") == device.type:
+            rng.set_state(ck["rng"])
+        else:  # another device's generator state does not fit this one's: continue on a fresh stream
+            warnings.warn(f"resuming on {device.type} a run checkpointed on {ck.get('rng_device', 'cpu')}: the random "
+                          f"stream restarts, so the result differs from an uninterrupted run", RuntimeWarning)
+            rng.manual_seed(seed + int(ck["step"]))
         torch.set_rng_state(ck["torch_rng"])
+        if device.type == "cuda" and ck.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(ck["cuda_rng"], device)
         state.step = resumed_from = int(ck["step"])
         state.extras = dict(ck.get("extras", {}))
         elapsed = float(ck["elapsed"])
@@ -233,6 +291,9 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
             "G_ema": G_ema.state_dict() if G_ema is not None else {},
             "rng": rng.get_state(), "torch_rng": torch.get_rng_state(), "extras": state.extras,
             "diverged": diverged or {},
+            **({"rng_device": device.type} if device.type != "cpu" else {}),  # CPU checkpoints stay as they were
+            **({"cuda_rng": torch.cuda.get_rng_state(device)} if device.type == "cuda" else {}),
+            **({"scalers": {k: v.state_dict() for k, v in state.scalers.items()}} if state.scalers else {}),
         })
 
     bar = _progress(total, state.step, f"{task.spec.name} {objective.name}", progress_enabled(progress))
@@ -242,8 +303,10 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
         while state.step < total:
             if stop_after is not None and state.step >= stop_after:
                 break
+            state.skipped = 0
             logs = objective.step(state)
-            bad = [k for k, v in logs.items() if isinstance(v, float) and not math.isfinite(v)]
+            bad = [k for k, v in logs.items() if isinstance(v, float) and not math.isfinite(v)
+                   and not (state.skipped and k.startswith("grad_norm"))]  # an fp16 overflow the scaler skipped
             if not bad and (state.step % CHECK_PARAMS_EVERY == 0 or state.step == total - 1):
                 reason = _non_finite_params(G, D) if D is not None else _non_finite_params(G)
             else:

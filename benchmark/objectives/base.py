@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
+from ganbench.core.device import autocast, module_device
 from ganbench.core.errors import UserError
 from ganbench.objectives.regularizers import discriminator_penalty
 
@@ -35,11 +36,19 @@ class Objective:
         raise NotImplementedError
 
 
+def forward_precision(state):
+    """The autocast context of a step's forward passes (``amp`` in the config: fp32, bf16, fp16) on
+    the nets' device; backward and the optimizer step stay outside it (``state.optimize``)."""
+    return autocast(module_device(state.G), state.cfg.get("amp", "fp32"))
+
+
 class AdversarialObjective(Objective):
     """n_dis discriminator updates, then one generator update, on the losses a subclass defines.
 
     ``d_out_real``/``d_out_fake`` are raw discriminator outputs (logits / critic values).
     Regularisers (``gp_weight``, ``r1_gamma``) come from the config and work with any objective.
+    Forward passes run in the config's precision (``amp``); the losses read the outputs in fp32
+    (a no-op in fp32 runs), so a bf16 logit never feeds a log-sigmoid directly.
     """
 
     defaults: ClassVar[Mapping[str, Any]] = {"gp_weight": 0.0, "r1_gamma": 0.0}
@@ -58,19 +67,21 @@ class AdversarialObjective(Objective):
         logs: dict[str, float] = {}
         for _ in range(int(cfg["n_dis"])):
             real = state.real_batch()
-            with torch.no_grad():
-                fake = state.G.generate(bs, state.rng)
-            out_real, out_fake = state.D(real), state.D(fake)
-            loss_d = self.d_loss(out_real, out_fake)
-            penalty = discriminator_penalty(state.D, real, fake, cfg, state.rng)
-            total = loss_d + penalty if penalty is not None else loss_d
+            with forward_precision(state):
+                with torch.no_grad():
+                    fake = state.G.generate(bs, state.rng)
+                out_real, out_fake = state.D(real).float(), state.D(fake).float()
+                loss_d = self.d_loss(out_real, out_fake)
+                penalty = discriminator_penalty(state.D, real, fake, cfg, state.rng)
+                total = loss_d + penalty if penalty is not None else loss_d
             logs["grad_norm_d"] = state.optimize("d", total)
             logs["loss_d"] = float(loss_d.detach())
             if penalty is not None:
                 logs["penalty_d"] = float(penalty.detach())
-        fake = state.G.generate(bs, state.rng)
-        out_real = state.D(state.real_batch()) if self.g_needs_real else None
-        loss_g = self.g_loss(state.D(fake), out_real)
+        with forward_precision(state):
+            fake = state.G.generate(bs, state.rng)
+            out_real = state.D(state.real_batch()).float() if self.g_needs_real else None
+            loss_g = self.g_loss(state.D(fake).float(), out_real)
         logs["grad_norm_g"] = state.optimize("g", loss_g)
         logs["loss_g"] = float(loss_g.detach())
         return logs

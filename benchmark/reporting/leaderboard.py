@@ -45,10 +45,13 @@ class Leaderboard:
         return [t for t in self.published.tasks() if t not in ours]
 
 
-def build_leaderboard(records: list[dict], test: str = "welch", published: Published | None = None) -> Leaderboard:
+def build_leaderboard(records: list[dict], test: str = "welch", published: Published | None = None,
+                      excluded: list[dict] = ()) -> Leaderboard:
+    """``excluded``: records two of which claim one run (:class:`ganbench.core.records.LoadedRecords`),
+    named in their task's notes and never used."""
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r}")
-    tables = build_tables(records)
+    tables = build_tables(records, excluded)
     by_table = defaultdict(list)
     for r in records:
         by_table[(r["task"]["name"], str(r["task"]["version"]))].append(r)
@@ -159,8 +162,9 @@ def published_only_markdown(lb: Leaderboard) -> list[str]:
     return out
 
 
-def leaderboard_markdown(records: list[dict], source: str = "", command: str = "", test: str = "welch") -> str:
-    lb = build_leaderboard(records, test)
+def leaderboard_markdown(records: list[dict], source: str = "", command: str = "", test: str = "welch",
+                         excluded: list[dict] = ()) -> str:
+    lb = build_leaderboard(records, test, excluded=excluded)
     return to_markdown(lb.tables, records, source=source, command=command, extras=MarkdownExtras(lb))
 
 

@@ -93,6 +93,7 @@ class TaskTable:
     columns: list[Column]
     rows: list[Row]
     main_column: str  # label of the column ranks use
+    notes: list[str] = field(default_factory=list)  # what the table leaves out and why (Markdown)
 
 
 def _signature(details: dict) -> tuple:
@@ -107,14 +108,42 @@ def _float(v: Any) -> float:
         return float("nan")
 
 
-def build_tables(records: Iterable[dict]) -> list[TaskTable]:
+def build_tables(records: Iterable[dict], excluded: Iterable[dict] = ()) -> list[TaskTable]:
+    """One table per (task, task version). ``excluded``: valid records left out because two
+    different records claim one run (see :class:`ganbench.core.records.LoadedRecords`); they are
+    never averaged, and the table of their task says which runs they are and where."""
     by_task: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for rec in records:
         by_task[(rec["task"]["name"], str(rec["task"]["version"]))].append(rec)
+    left_out: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for rec in excluded:
+        left_out[(rec["task"]["name"], str(rec["task"]["version"]))].append(rec)
     tables = []
     for (task, version), recs in sorted(by_task.items()):
-        tables.append(_task_table(task, version, recs))
+        table = _task_table(task, version, recs)
+        table.notes = excluded_notes(left_out.get((task, version), []))
+        tables.append(table)
     return tables
+
+
+def excluded_notes(excluded: list[dict]) -> list[str]:
+    """One line per run claimed by two different records: the run and both files."""
+    from ganbench.core.records import run_label
+
+    runs: dict[tuple, list[dict]] = defaultdict(list)
+    for rec in excluded:
+        runs[(run_label(rec), rec["config_hash"], rec["seed"])].append(rec)
+    return [f"left out: {_md_text(label)} seed {seed} (config `{_md_text(chash)}`), {len(recs)} different records of "
+            f"this one run (" + ", ".join(f"`{_md_text(r.get('_path', '?'))}`" for r in recs) + "); neither is "
+            f"averaged: keep the right one and move the other out of the results folder"
+            for (label, chash, seed), recs in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2]))]
+
+
+def _md_text(text) -> str:
+    """User text inside a Markdown table note: one line, no table or code breaks."""
+    from ganbench.core.records import one_line
+
+    return one_line(str(text)).replace("|", "\\|").replace("`", "'")
 
 
 def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
@@ -147,7 +176,8 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
         row = Row(objective, tag, chash, sorted(r["seed"] for r in runs), len(ok),
                   sum(r["status"] == "diverged" for r in runs), sum(r["status"] == "failed" for r in runs),
                   int(runs[0]["config"].get("steps", 0)), variant=variant_label(runs[0].get("variant") or {}))
-        row.diverged_steps = sorted(int(r["diverged"]["step"]) for r in runs if r["status"] == "diverged" and r.get("diverged"))
+        row.diverged_steps = sorted(int(r["diverged"]["step"]) for r in runs if r["status"] == "diverged"
+                                    and isinstance(r.get("diverged"), dict) and "step" in r["diverged"])
         row.errors = sorted({r.get("error") or "" for r in runs if r["status"] == "failed"})
         for col in columns:
             vals = [_float(r["metrics"][col.metric]["value"]) for r in ok
@@ -215,6 +245,30 @@ def _details_line(table: TaskTable, records: list[dict]) -> list[str]:
     return lines
 
 
+def hardware(record: dict) -> tuple[str, str]:
+    """(device, precision) a record ran on: ``cpu`` or the accelerator with its model
+    (``cuda (NVIDIA H200)``), and ``fp32``/``bf16``/``fp16``. A record from before devices were
+    recorded ran on the CPU in fp32, the only way ganbench ran then."""
+    prov = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
+    kind = str(prov.get("device") or "cpu").split(":")[0]
+    name = prov.get("device_name")
+    device = f"{kind} ({name})" if kind != "cpu" and name else kind
+    return device, str(prov.get("precision") or "fp32")
+
+
+def hardware_line(records: list[dict]) -> str:
+    """The devices and precisions of a table's runs; flagged when they are not all one, since the
+    last digits of its rows then differ for reasons that are not the methods'."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for r in records:
+        counts[hardware(r)] += 1
+    if len(counts) <= 1:
+        device, precision = next(iter(counts), ("cpu", "fp32"))
+        return f"- device: {device}, {precision}"
+    parts = "; ".join(f"{d}, {p}: {n} run{'s' if n != 1 else ''}" for (d, p), n in sorted(counts.items()))
+    return f"- device: MIXED ({parts}): its rows ran on different hardware or precision"
+
+
 def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", command: str = "",
                 extras: Any = None) -> str:
     """The leaderboard in Markdown. ``extras`` (optional) adds to it without changing the rest: its
@@ -256,11 +310,13 @@ def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", 
         out.append("")
         out.append("Computed on:")
         out += _details_line(t, recs)
+        out.append(hardware_line(recs))
         hashes = ", ".join(f"{r.label}: `{r.config_hash}`" for r in t.rows)
         out.append(f"- config hashes: {hashes}")
         errs = [f"{r.label}: {e}" for r in t.rows for e in r.errors if e]
         if errs:
             out.append("- failures: " + "; ".join(errs))
+        out += [f"- {note}" for note in t.notes]
         out += extras.notes(t) if extras is not None else []
         out.append("")
     summary = summary_ranks(tables)
@@ -313,7 +369,8 @@ def to_json(tables: list[TaskTable], problems: list | None = None) -> str:
 
     data = {
         "tables": [{"task": t.task, "version": t.version, "main_metric": t.main_metric,
-                    "rows": [{k: clean(v) for k, v in row.items()} for row in to_rows([t])]} for t in tables],
+                    "rows": [{k: clean(v) for k, v in row.items()} for row in to_rows([t])], "notes": t.notes}
+                   for t in tables],
         "summary": summary_ranks(tables),
         "skipped_files": [{"path": str(p), "reason": why} for p, why in (problems or [])],
     }

@@ -64,3 +64,15 @@ def test_bench_moses_prints_a_ratio_per_metric_group():
                   "fcd_test (gen activations)"):
         assert re.search(rf"^{re.escape(group)}\s+[\d.]+ s\s+[\d.]+ s.*\s[\d.]+x\s", out, re.M), out
     assert re.search(r"^every metric except FCD\s+[\d.]+ s", out, re.M), out
+
+
+def test_bench_trainer_prints_steps_images_and_ratios():
+    pytest.importorskip("torch_fidelity")
+    out = _run("bench_trainer", "--device", "cpu", "--steps", "40", "--repeats", "1", "--images", "4", "--batch", "2")
+    hand = float(re.search(r"hand-written loop :\s+([\d.]+) steps/s", out).group(1))
+    ours = float(re.search(r"ganbench trainer  :\s+([\d.]+) steps/s", out).group(1))
+    assert hand > 0 and ours > 0 and re.search(r"ratio trainer/hand: \d+\.\d{3}x", out), out
+    assert re.search(r"torch-fidelity extractor:\s+[\d.]+ images/s", out), out
+    assert re.search(r"ganbench inception-v3   :\s+[\d.]+ images/s", out), out
+    diff, scale = map(float, re.search(r"max \|feature difference\| (\S+) \(of max \|feature\| (\S+)\)", out).groups())
+    assert scale > 0 and diff <= 1e-5 * scale  # the same network on the same images: equal features

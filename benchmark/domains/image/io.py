@@ -4,6 +4,13 @@ Inside the benchmark an image set is a uint8 array N×H×W×C (what a PNG holds)
 ``.npy``/``.npz`` array N×H×W[×C] of uint8, or of floats in [0, 1] (rounded to uint8 as a PNG
 writer would), or a folder of PNGs; anything else is a one-line :class:`UserError` that states
 the expected format.
+
+Non-finite values are handled by where they come from. In a user's float array a NaN or an
+infinity is an input error ("contains NaN"): no image file holds one, and rounding it to a pixel
+would score something the user never made. A generator that outputs them during a run is a
+measurement, not an input error: :func:`from_generator` turns such an image into defined pixels
+(NaN mid-grey, ±inf saturated, the same on every device) and counts it (``.nonfinite`` of the
+returned :class:`GeneratedImages`), and the image metrics record the count beside their values.
 """
 
 from __future__ import annotations
@@ -31,15 +38,46 @@ def to_uint8(arr: np.ndarray, shape: tuple[int, int, int], source: str) -> np.nd
     if arr.dtype == np.uint8:
         return np.ascontiguousarray(arr)
     if np.issubdtype(arr.dtype, np.floating):
-        if not np.isfinite(arr).all() or arr.min() < 0.0 or arr.max() > 1.0:
-            lo, hi = np.nanmin(arr), np.nanmax(arr)
-            raise UserError(f"{source}: float images must lie in [0, 1] (found {lo:.3g}..{hi:.3g}); expected {expected}")
+        finite = np.isfinite(arr)
+        if not finite.all():
+            bad = int((~finite).reshape(len(arr), -1).any(axis=1).sum())
+            what = "NaN" if np.isnan(arr).any() else "infinite values"
+            raise UserError(f"{source}: contains {what} ({bad} of {len(arr)} images); expected {expected}")
+        if arr.min() < 0.0 or arr.max() > 1.0:
+            raise UserError(f"{source}: float images must lie in [0, 1] (found {arr.min():.3g}..{arr.max():.3g}); "
+                            f"expected {expected}")
         return np.rint(arr * 255.0).astype(np.uint8)
     if np.issubdtype(arr.dtype, np.integer):
         if arr.min() < 0 or arr.max() > 255:
             raise UserError(f"{source}: integer images must lie in 0..255; expected {expected}")
         return arr.astype(np.uint8)
     raise UserError(f"{source}: unsupported dtype {arr.dtype}; expected {expected}")
+
+
+class GeneratedImages(np.ndarray):
+    """uint8 N×H×W×C images decoded from a generator, with how many held a non-finite value."""
+
+    nonfinite: int = 0
+
+    def __array_finalize__(self, obj) -> None:
+        self.nonfinite = 0  # a slice or copy does not claim its parent's count
+
+
+def from_generator(raw) -> GeneratedImages:
+    """A generator's [-1, 1] N×C×H×W float tensor -> uint8 N×H×W×C (round to nearest, as saving a
+    PNG does), on the host. NaN becomes mid-grey and ±inf saturate (``nan_to_num`` first: casting
+    NaN to uint8 is undefined and differs between devices); such images are counted."""
+    import torch
+
+    x = raw.detach().float()
+    finite = torch.isfinite(x).flatten(1).all(dim=1) if x.ndim > 1 else torch.isfinite(x)
+    nonfinite = int((~finite).sum())
+    if nonfinite:
+        x = torch.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
+    u8 = x.add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8).cpu()
+    out = u8.permute(0, 2, 3, 1).contiguous().numpy().view(GeneratedImages)
+    out.nonfinite = nonfinite
+    return out
 
 
 def load_images(path: str | Path, shape: tuple[int, int, int]) -> np.ndarray:

@@ -230,6 +230,7 @@ class ImageMetrics(MetricFamily):
         self._moments = GaussianMoments()
         self._features: list[np.ndarray] = []
         self._logits: list[np.ndarray] = []
+        self._nonfinite = 0  # generated images that held NaN/inf (io.from_generator): recorded, see compute
 
     @property
     def extractor(self):
@@ -237,10 +238,12 @@ class ImageMetrics(MetricFamily):
             from ganbench.domains.image.features import build_extractor
 
             name = self.options.get("extractor") or getattr(self.task, "default_extractor", "inception-v3")
-            self._extractor = build_extractor(name, self.task)
+            device = self.options.get("device")  # where the extractor's network runs (the evaluator's device)
+            self._extractor = build_extractor(name, self.task) if device is None else build_extractor(name, self.task, device)
         return self._extractor
 
     def update(self, images) -> None:
+        self._nonfinite += int(getattr(images, "nonfinite", 0))
         for chunk in self._chunks.push(np.asarray(images)):
             self._fold(chunk)
 
@@ -263,6 +266,8 @@ class ImageMetrics(MetricFamily):
         n, n_ref = self._moments.n, len(ref["features"]) if ref is not None else None
         base = {"n": n, "reference": f"{self.task.spec.reference_split} split", "n_reference": n_ref,
                 "extractor": extractor.name, **getattr(extractor, "details", {})}
+        if self._nonfinite:  # scored as decoded (NaN grey, inf saturated), never silently
+            base["run"] = {"nonfinite": self._nonfinite}
         out = {}
         if "fid" in self.metrics:
             mu, sigma = self._moments.stats()

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from ganbench.domains.image.io import load_images, save_grid, to_uint8
+from ganbench.domains.image.io import from_generator, load_images, save_grid, to_uint8
 from ganbench.nets import build_net
 from ganbench.core.task import Task
 
@@ -77,9 +77,21 @@ class ImageTask(Task):
 
     # -- data -----------------------------------------------------------------------------------
     def real_batch(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+        """Floats in [-1, 1], N×C×H×W, on the generator's device. The train split is held there as
+        uint8 (a quarter of the floats' memory; copied once, :meth:`train_on`) and only the drawn
+        batch is converted, so a step moves nothing from the host."""
+        data = self.train_on(generator.device)
+        idx = torch.randint(len(data), (batch_size,), generator=generator, device=generator.device)
+        return data[idx].float().div(127.5).sub(1.0)
+
+    def train_on(self, device: torch.device) -> torch.Tensor:
+        """The train images as uint8 N×C×H×W on ``device``, copied there on first use and kept."""
         self._data()
-        idx = torch.randint(len(self._train_t), (batch_size,), generator=generator)
-        return self._train_t[idx].float().div(127.5).sub(1.0)
+        cache = self.__dict__.setdefault("_train_by_device", {})
+        key = str(device)
+        if key not in cache:
+            cache[key] = self._train_t.to(device)
+        return cache[key]
 
     def reference_samples(self, n: int | None = None) -> np.ndarray:
         x = self._data()["x" + "_" + self.spec.reference_split]
@@ -101,9 +113,9 @@ class ImageTask(Task):
         return G, D
 
     def decode(self, raw: torch.Tensor) -> np.ndarray:
-        """[-1, 1] N×C×H×W floats -> uint8 N×H×W×C (round to nearest, as saving a PNG does)."""
-        x = raw.detach().float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
-        return x.permute(0, 2, 3, 1).contiguous().numpy()
+        """[-1, 1] N×C×H×W floats -> uint8 N×H×W×C (round to nearest, as saving a PNG does), on the
+        host; images with a non-finite value are counted, not silently scored (:func:`from_generator`)."""
+        return from_generator(raw)
 
     def save_artifacts(self, G, run_dir: Path, run_id: str) -> dict[str, str]:
         """An 8×8 grid of samples from fixed noise (seed 0): ``samples.png``."""

@@ -9,6 +9,7 @@ everything in one pass (in worker processes for big sets); the metric modules on
 on the results.
 
 Modules (RDKit is imported inside them, never here): :mod:`.smiles` (atom-level tokenizer),
+:mod:`.bounds` (the size bound: longer SMILES and binary are invalid before RDKit sees them),
 :mod:`.molecules` (MOSES' parsing conventions), :mod:`.filters` (MCF + PAINS + MOSES' atom rules),
 :mod:`.properties` (logP, SA from RDKit Contrib, QED, weight, GuacaMol descriptors),
 :mod:`.features` (the one-pass feature table, parallel).

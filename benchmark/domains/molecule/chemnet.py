@@ -16,6 +16,9 @@ output (the LSTMs keep running over it), so it cannot be cut. What we exploit in
 * molecules are processed in large batches sorted by length (one [B, 512] × [512, 2048] GEMM
   per step carries the cost), duplicates are computed once and weighted.
 
+Device: :class:`ChemNet` runs on any device (``device=``, CPU by default); the token ids are
+staged on the host, the whole network runs on the device, and only the activations come back.
+
 Tokenisation follows the tool that defines each metric (they differ on odd input): MOSES'
 ``fcd_torch`` (two-letter symbols by the next letter r/i/l; reads up to the first '.'; at most
 349 symbols) and the ``fcd`` package GuacaMol uses (regex over the vocabulary; '.' is a symbol;
@@ -100,8 +103,9 @@ def _cell(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
 class ChemNet:
     """Activations of ChemNet's last layer for lists of token-id sequences of one padded length."""
 
-    def __init__(self, pad_len: int = PAD_LEN, batch: int = 1024):
-        w = chemnet_weights()
+    def __init__(self, pad_len: int = PAD_LEN, batch: int = 1024, device: str | torch.device | None = None):
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        w = {k: v.to(self.device) for k, v in chemnet_weights().items()}
         self.w, self.pad_len, self.batch = w, int(pad_len), int(batch)
         self.p1 = _same_pad(self.pad_len)
         n1 = (self.pad_len + sum(self.p1) - 4) // 2 + 1
@@ -116,8 +120,8 @@ class ChemNet:
 
     def _tail_trajectory(self) -> None:
         """States of LSTM1 after k = 0..T zero inputs from a zero state; LSTM2's input table."""
-        h = torch.zeros(1, 128)
-        c = torch.zeros(1, 128)
+        h = torch.zeros(1, 128, device=self.device)
+        c = torch.zeros(1, 128, device=self.device)
         hs, cs = [h], [c]
         for _ in range(self.T):
             h, c = _cell(self.b1 + h @ self.whh1, c)
@@ -125,13 +129,13 @@ class ChemNet:
             cs.append(c)
         self.z_h, self.z_c = torch.cat(hs), torch.cat(cs)  # [T + 1, 128]
         # tail position p (0-based, original order) holds LSTM1's state after T - p zero steps
-        tail_inputs = self.z_h[self.T - torch.arange(self.T)]  # [T, 128]
+        tail_inputs = self.z_h[self.T - torch.arange(self.T, device=self.device)]  # [T, 128]
         self.tail_x2 = tail_inputs @ self.wih2 + self.b2  # [T, 2048]
 
     @torch.no_grad()
     def features(self, ids: torch.Tensor) -> torch.Tensor:
         """Conv features [B, T, 32] of one-hot ids [B, pad_len] (pad id -1 -> all-zero column)."""
-        onehot = torch.zeros(ids.shape[0], 35, self.pad_len)
+        onehot = torch.zeros(ids.shape[0], 35, self.pad_len, device=ids.device)
         rows, cols = torch.nonzero(ids >= 0, as_tuple=True)
         onehot[rows, ids[rows, cols], cols] = 1.0 / 35.0
         x = F.selu(F.conv1d(F.pad(onehot, self.p1), self.w["conv1"], stride=2))
@@ -141,16 +145,17 @@ class ChemNet:
     @torch.no_grad()
     def forward_sorted(self, feats: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """LSTM1 (backwards) + LSTM2 for features sorted by non-zero length, longest first."""
-        B, T = feats.shape[0], self.T
-        Lmax = int(lengths[0]) if B else 0
+        B, T, dev = feats.shape[0], self.T, feats.device
+        lens = lengths.tolist()  # the loop bounds, read once on the host
+        Lmax = int(lens[0]) if B else 0
         # LSTM1 over real positions p = L_i - 1 .. 0; molecules join as p reaches their length
-        o1 = torch.empty(B, max(Lmax, 1), 128)
-        h = torch.empty(B, 128)
-        c = torch.empty(B, 128)
+        o1 = torch.empty(B, max(Lmax, 1), 128, device=dev)
+        h = torch.empty(B, 128, device=dev)
+        c = torch.empty(B, 128, device=dev)
         active = 0
         for p in range(Lmax - 1, -1, -1):
             start = active
-            while active < B and int(lengths[active]) > p:
+            while active < B and int(lens[active]) > p:
                 active += 1
             if active > start:  # joined after T - (p + 1) zero steps
                 h[start:active] = self.z_h[T - p - 1]
@@ -160,10 +165,10 @@ class ChemNet:
             h[:active], c[:active] = _cell(gates, c[:active])
             o1[:active, p] = h[:active]
         # LSTM2 forwards over all T positions; real positions of the first n_real(p) molecules
-        n_real = [int((lengths > p).sum()) for p in range(T)]
-        h2 = torch.zeros(B, 512)
-        c2 = torch.zeros(B, 512)
-        gates = torch.empty(B, 2048)
+        n_real = [sum(1 for L in lens if L > p) for p in range(T)]
+        h2 = torch.zeros(B, 512, device=dev)
+        c2 = torch.zeros(B, 512, device=dev)
+        gates = torch.empty(B, 2048, device=dev)
         for p in range(T):
             torch.mm(h2, self.whh2, out=gates)
             k = n_real[p]
@@ -176,7 +181,7 @@ class ChemNet:
         return h2
 
     def activations(self, sequences: list[list[int]]) -> np.ndarray:
-        """[N, 512] float32 activations, rows in input order."""
+        """[N, 512] float32 activations, rows in input order (a host array)."""
         n = len(sequences)
         out = np.zeros((n, 512), dtype=np.float32)
         if n == 0:
@@ -184,32 +189,32 @@ class ChemNet:
         order = np.argsort([-len(s) for s in sequences], kind="stable")
         for start in range(0, n, self.batch):
             idx = order[start:start + self.batch]
-            ids = torch.full((len(idx), self.pad_len), -1, dtype=torch.long)
+            ids = np.full((len(idx), self.pad_len), -1, dtype=np.int64)  # staged on the host
             for r, i in enumerate(idx):
                 seq = sequences[i]
-                ids[r, :len(seq)] = torch.as_tensor(seq)
-            feats = self.features(ids)
+                ids[r, :len(seq)] = seq
+            feats = self.features(torch.as_tensor(ids, device=self.device))
             nz = feats.abs().amax(dim=2) > 0  # [B, T]
-            pos = torch.arange(1, self.T + 1).expand_as(nz)
+            pos = torch.arange(1, self.T + 1, device=self.device).expand_as(nz)
             lengths = (nz * pos).amax(dim=1)  # 1 + last non-zero position (0 if none)
             sub = torch.argsort(-lengths, stable=True)
             h = self.forward_sorted(feats[sub], lengths[sub])
             res = torch.empty_like(h)
             res[sub] = h
-            out[idx] = res.numpy()
+            out[idx] = res.cpu().numpy()
         return out
 
 
-def moses_activations(smiles: list[str], batch: int = 1024) -> np.ndarray:
+def moses_activations(smiles: list[str], batch: int = 1024, device: str | torch.device | None = None) -> np.ndarray:
     """ChemNet activations of canonical SMILES the way MOSES (fcd_torch) computes them."""
-    return ChemNet(PAD_LEN, batch).activations([tokens_moses(s) for s in smiles])
+    return ChemNet(PAD_LEN, batch, device).activations([tokens_moses(s) for s in smiles])
 
 
-def fcd_package_activations(smiles: list[str], batch: int = 1024) -> np.ndarray:
+def fcd_package_activations(smiles: list[str], batch: int = 1024, device: str | torch.device | None = None) -> np.ndarray:
     """ChemNet activations as ``fcd.get_predictions`` computes them (GuacaMol's FCD)."""
     seqs = [tokens_fcd(s) for s in smiles]
     pad = max([PAD_LEN] + [len(s) + 1 for s in smiles])  # fcd pads the whole list to this
-    return ChemNet(pad, batch).activations(seqs)
+    return ChemNet(pad, batch, device).activations(seqs)
 
 
 def weighted_moments(act: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,9 @@ BRICS fragments, the Bemis–Murcko scaffold (kept only with ≥ 2 rings), the f
 logP, SA, QED and weight. Samples map to molecules through ``inverse``, so duplicated samples
 cost nothing and every metric still weights them as MOSES does (it keeps duplicates).
 
+Strings over the size bound, and binary, never reach RDKit (:mod:`.bounds`): they are invalid
+samples, counted by reason in :attr:`MosesTable.screened`.
+
 Big sets run in worker processes (RDKit releases nothing to threads); each worker returns
 plain Python values, never molecules. :func:`guacamol_table` does the same for GuacaMol's
 descriptors and 4096-bit ECFP4 fingerprints.
@@ -19,7 +22,7 @@ import multiprocessing as mp
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Callable, Sequence
 
@@ -84,6 +87,7 @@ class MosesTable:
     sa: np.ndarray
     qed: np.ndarray
     weight: np.ndarray
+    screened: dict = field(default_factory=dict)  # invalid before RDKit, by reason: {"too_long": n, "binary": n}
 
     @property
     def n_valid(self) -> int:
@@ -166,6 +170,8 @@ def moses_table(smiles: Sequence, n_jobs: int | None = None, reference: bool = F
     row per distinct canonical SMILES (MOSES' generated-set metrics). A reference gets no
     filter verdicts (never used) and, with ``properties=False``, no logP/SA/QED/weight (NaN).
     """
+    from ganbench.domains.molecule.bounds import screened_counts
+
     smiles = list(smiles)
     distinct = list(dict.fromkeys(s for s in smiles if isinstance(s, str) and s))
     chunk_fn = partial(_moses_reference_chunk, properties=properties) if reference else _moses_chunk
@@ -194,6 +200,7 @@ def moses_table(smiles: Sequence, n_jobs: int | None = None, reference: bool = F
         molecules=[r[0] for r in rows], fp_indptr=indptr, fp_bits=bits,
         fragments=[r[2] for r in rows], scaffolds=[r[3] for r in rows], passes=col(4, bool),
         logp=col(5, np.float64), sa=col(6, np.float64), qed=col(7, np.float64), weight=col(8, np.float64),
+        screened=screened_counts(smiles),
     )
 
 
@@ -211,9 +218,10 @@ class GuacamolTable:
 def _guacamol_record(smiles: str):
     from rdkit import Chem
 
+    from ganbench.domains.molecule.bounds import parsable
     from ganbench.domains.molecule.properties import guacamol_descriptors
 
-    mol = Chem.MolFromSmiles(smiles)
+    mol = Chem.MolFromSmiles(smiles) if parsable(smiles) else None
     if mol is None:
         return None
     gen = _morgan_generator(4096)
@@ -229,7 +237,7 @@ def _guacamol_chunk(smiles: list[str]) -> list:
 
 
 def guacamol_table(smiles: Sequence[str], n_jobs: int | None = None) -> GuacamolTable:
-    """Descriptors and ECFP4 bits of ``smiles`` (strings RDKit cannot parse are dropped)."""
+    """Descriptors and ECFP4 bits of ``smiles`` (strings RDKit cannot parse, or over the bound, are dropped)."""
     smiles = list(smiles)
     recs = parallel_map(_guacamol_chunk, smiles, n_jobs)
     kept = [(s, r) for s, r in zip(smiles, recs) if r is not None]

@@ -14,6 +14,9 @@ Their conventions differ from MOSES', so they are separate metrics that never sh
 * ``guacamol_fcd``: the first 10,000 *valid* samples, duplicates kept
   (``sample_valid_molecules``), canonical isomeric SMILES, ChemNet as the ``fcd`` package
   tokenises and pads; score = exp(−0.2 · FCD).
+
+Samples over the size bound or holding binary are invalid before RDKit sees them (:mod:`.bounds`);
+the details count them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Callable, ClassVar, Mapping, Sequence
 
 import numpy as np
 
+from ganbench.domains.molecule.bounds import screened_counts
 from ganbench.metrics.base import MAX, MetricValue
 from ganbench.metrics.frechet import frechet_distance
 from ganbench.domains.molecule.metrics import _MolFamily, nan
@@ -62,7 +66,9 @@ def sample_rounds(samples: Sequence[str], n: int, max_tries: int, key: Callable[
 def _canonical(smiles: str, isomeric: bool = True) -> str | None:
     from rdkit import Chem
 
-    mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
+    from ganbench.domains.molecule.bounds import parsable
+
+    mol = Chem.MolFromSmiles(smiles) if parsable(smiles) else None  # over the size bound or binary: invalid
     if mol is None or mol.GetNumAtoms() == 0:
         return None
     return Chem.MolToSmiles(mol, isomericSmiles=isomeric)
@@ -159,7 +165,7 @@ class GuacamolMetrics(_MolFamily):
     def _compute(self) -> dict[str, MetricValue]:
         samples = self.samples()
         ref = self.references().guacamol_reference()
-        d = {"n_samples": len(samples), "samples_from": samples.source or "memory",
+        d = {"n_samples": len(samples), "samples_from": samples.source or "memory", **screened_counts(samples),
              **(ref.details() if ref is not None else {})}
         protocol = {"guacamol_kl": {**d, "samples_read": "first 10,000 distinct (<= 20,000 samples)"},
                     "guacamol_fcd": {**d, "samples_read": "first 10,000 valid", "tokenizer": "fcd package (GuacaMol)"}}

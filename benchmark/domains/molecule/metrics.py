@@ -3,7 +3,9 @@
 Definitions (``moses/metrics/metrics.py``, ``get_all_metrics``), with ``gen`` the canonical
 SMILES of the valid samples, duplicates kept:
 
-* ``validity``: valid samples / all samples (blank lines and odd characters are samples too);
+* ``validity``: valid samples / all samples (blank lines and odd characters are samples too; a
+  SMILES over the size bound or holding binary is invalid before RDKit sees it, and the details
+  count those: ``"too_long"``, ``"binary"``, see :mod:`.bounds`);
 * ``unique_1k``, ``unique_10k``: distinct / k among the first k of ``gen`` (all of ``gen`` when
   it is shorter, as MOSES does after its warning);
 * ``novelty``: distinct ``gen`` molecules not in the training set / distinct ``gen`` molecules;
@@ -32,6 +34,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
+from ganbench.domains.molecule.bounds import REASONS
 from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue
 from ganbench.metrics.frechet import frechet_distance
 
@@ -104,7 +107,7 @@ def nan(direction: str, why: str, **details) -> MetricValue:
 
 # Details that describe one run's samples, not the protocol: kept under "run", which reports do
 # not use to tell columns apart (two runs with different numbers of valid samples share a column).
-RUN_KEYS = ("n_valid", "k_used", "n_distinct", "n_molecules", "note", "kl", "fcd")
+RUN_KEYS = ("n_valid", "k_used", "n_distinct", "n_molecules", "note", "kl", "fcd", *REASONS)
 
 
 def split_run_details(values: dict[str, MetricValue]) -> dict[str, MetricValue]:
@@ -135,7 +138,8 @@ class _MolFamily(MetricFamily):
         return refs
 
     def base_details(self, table) -> dict:
-        return {"n_samples": table.n_samples, "n_valid": table.n_valid, "samples_from": self.samples().source or "memory"}
+        return {"n_samples": table.n_samples, "n_valid": table.n_valid, "samples_from": self.samples().source or "memory",
+                **table.screened}
 
 
 # --- metrics needing no reference split ---------------------------------------------------------
@@ -308,7 +312,8 @@ class MosesFCD(_MolFamily):
         protocol = {s: {**d, **(refs.splits[s].details() if s in refs.splits else {}), **net} for s in SPLITS}
         if table.n_valid < 2:
             return {f"fcd_{s}": nan(MIN, "FCD needs at least 2 valid samples", **protocol[s]) for s in SPLITS}
-        act = moses_activations(table.molecules, batch=int(self.options.get("fcd_batch", 1024)))
+        act = moses_activations(table.molecules, batch=int(self.options.get("fcd_batch", 1024)),
+                                device=self.options.get("device"))
         mu, sigma = weighted_moments(act, table.multiplicity)
         out = {}
         for split in SPLITS:

@@ -1,6 +1,7 @@
 """Parsing conventions of MOSES (``moses.utils.get_mol`` / ``canonic_smiles``), on today's RDKit.
 
-A SMILES is *valid* when it is a non-empty string that RDKit parses and sanitizes. MOSES computes
+A SMILES is *valid* when it is a non-empty string within the size bound of :mod:`.bounds` (longer
+ones and binary never reach RDKit) that RDKit parses and sanitizes. MOSES computes
 every metric except validity on the molecules parsed from the *canonical* SMILES of the valid
 samples, so :func:`parse_canonical` returns both the canonical string and that molecule; when the
 input already is canonical (training data, most generators' output) the first parse is reused —
@@ -8,6 +9,8 @@ the same computation, done once.
 """
 
 from __future__ import annotations
+
+from ganbench.domains.molecule.bounds import parsable
 
 _LOG_OFF = False
 
@@ -23,10 +26,11 @@ def quiet_rdkit() -> None:
 
 
 def get_mol(smiles):
-    """MOSES' ``get_mol``: a sanitized RDKit molecule, or None for '' / unparsable / unsanitizable."""
+    """MOSES' ``get_mol``: a sanitized RDKit molecule, or None for '' / over the size bound or binary
+    (:func:`.bounds.screen`, RDKit never sees those) / unparsable / unsanitizable."""
     from rdkit import Chem
 
-    if not isinstance(smiles, str) or len(smiles) == 0:
+    if not parsable(smiles):
         return None
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:

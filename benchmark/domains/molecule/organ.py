@@ -56,17 +56,18 @@ class ChemistryReward:
         self.memo: OrderedDict[str, float] = OrderedDict()
 
     def __call__(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Rewards [N] on the device of ``tokens`` (scored on the host: RDKit is CPU code)."""
         smiles = self.decode(tokens)
-        out = torch.empty(len(smiles))
-        for i, s in enumerate(smiles):
+        out = []
+        for s in smiles:
             v = self.memo.get(s)
             if v is None:
                 v = chemistry_score(s, self.objective)
                 self.memo[s] = v
                 if len(self.memo) > self.memo_size:
                     self.memo.popitem(last=False)
-            out[i] = v
-        return out
+            out.append(v)
+        return torch.tensor(out, dtype=torch.float32, device=tokens.device)
 
 
 class ORGAN(SeqGAN):

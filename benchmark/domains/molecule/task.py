@@ -9,7 +9,7 @@ split is one gzip read, and a batch of 64 costs about a millisecond to encode.
 
 Generated ids decode to SMILES strings (a :class:`SmilesSamples` list the metric families share);
 ``load_samples`` reads a user's file, one SMILES a line, and never fails on content: blank
-lines and unreadable strings are kept and count as invalid samples.
+lines, unreadable strings, binary and over-long lines are kept and count as invalid samples.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ class SmilesTask(SequenceTask):
 
     def real_batch(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
         data = self._train
-        rows = torch.randint(len(data), (batch_size,), generator=generator)
-        batch = self.encode([data[i] for i in rows.tolist()])
+        rows = torch.randint(len(data), (batch_size,), generator=generator, device=generator.device)
+        batch = self.encode([data[i] for i in rows.tolist()]).to(generator.device)  # tokenized on the host
         if self._one_hot_batches:
             return torch.nn.functional.one_hot(batch, self.vocab_size).float()
         return batch
@@ -95,7 +95,10 @@ class SmilesTask(SequenceTask):
         """One SMILES a line (a first line ``SMILES`` is taken as a CSV header, as MOSES writes).
 
         Blank lines stay as empty (invalid) samples; bytes that are not UTF-8 are replaced, so
-        the string fails to parse and counts as invalid. Only an empty or missing file is an error.
+        the string is screened as binary and counts as invalid; a line over the size bound (a
+        20,000-atom chain, a megabyte of text) is invalid before RDKit sees it
+        (:mod:`ganbench.domains.molecule.bounds`). The metric details count both. Only an empty,
+        missing or unreadable file is an error.
         """
         path = Path(path)
         if not path.is_file():

@@ -64,8 +64,8 @@ class CNNDiscriminator(nn.Module):
                 x = F.pad(x, (0, self.min_len - x.shape[1]), value=self.pad_id)
             return self.embedding(x)
         if x.shape[1] < self.min_len:  # relaxed one-hot: pad with one-hot pad rows
-            pad = F.one_hot(torch.full(x.shape[:1] + (self.min_len - x.shape[1],), self.pad_id, dtype=torch.long),
-                            self.vocab_size).to(x.dtype)
+            pad = F.one_hot(torch.full(x.shape[:1] + (self.min_len - x.shape[1],), self.pad_id, dtype=torch.long,
+                                       device=x.device), self.vocab_size).to(x.dtype)
             x = torch.cat([x, pad], dim=1)
         return x @ self.embedding.weight
 

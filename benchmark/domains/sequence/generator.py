@@ -15,6 +15,10 @@ GANs, so all of them share the same sampling, masking and likelihood code:
   call, i.e. once per generator update), so it is checkpointed with the weights.
 
 Ids in ``forbidden`` (pad, start) get -inf logits: the model can never emit them.
+
+Device: everything a call creates lives on the generator's device (its parameters'); token ids
+handed in from elsewhere (test splits, decoded samples) are moved there chunk by chunk, and the
+random draws come from ``rng`` on its own device (:mod:`ganbench.core.device`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ganbench.core.device import module_device, rand, sample_batch
 
 
 class SequenceGenerator(nn.Module):
@@ -102,7 +108,7 @@ class SequenceGenerator(nn.Module):
 
     def log_prob(self, tokens: torch.Tensor) -> torch.Tensor:
         """log p(x_t | x_<t) at each position [B, T], zero after the end token."""
-        logp = F.log_softmax(self.logits(tokens), dim=-1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
+        logp = F.log_softmax(self.logits(tokens).float(), dim=-1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
         mask = self.token_mask(tokens)
         return torch.where(mask > 0, logp, torch.zeros_like(logp))  # padding may be a forbidden (-inf) id
 
@@ -110,14 +116,17 @@ class SequenceGenerator(nn.Module):
         """Mean negative log-likelihood per token (masked positions excluded): the MLE loss."""
         mask = self.token_mask(tokens) > 0
         targets = torch.where(mask, tokens, torch.full_like(tokens, -100))  # -100: ignored
-        return F.cross_entropy(self.logits(tokens).reshape(-1, self.vocab_size), targets.reshape(-1), ignore_index=-100)
+        logits = self.logits(tokens).float()  # a no-op in fp32; under autocast the loss stays fp32
+        return F.cross_entropy(logits.reshape(-1, self.vocab_size), targets.reshape(-1), ignore_index=-100)
 
     @torch.no_grad()
     def nll_sum(self, tokens: torch.Tensor, batch: int = 1000) -> tuple[float, int]:
-        """(total NLL in nats, number of scored tokens) over many sequences, in batches."""
+        """(total NLL in nats, number of scored tokens) over many sequences, in batches (each moved
+        to the generator's device: the sequences may live anywhere)."""
         total, count = 0.0, 0
+        device = module_device(self)
         for i in range(0, len(tokens), batch):
-            chunk = tokens[i:i + batch]
+            chunk = tokens[i:i + batch].to(device)
             total += float(-self.log_prob(chunk).double().sum())
             count += int(self.token_mask(chunk).sum())
         return total, count
@@ -144,18 +153,21 @@ class SequenceGenerator(nn.Module):
         return torch.stack(hs), torch.stack(cs)
 
     @torch.no_grad()
-    def sample(self, n: int, rng: torch.Generator, temperature: float | None = None, batch: int = 1000) -> torch.Tensor:
-        """n sequences of ids [n, max_len] (pad after the end token); ``temperature`` overrides
-        the generator's own for this call."""
+    def sample(self, n: int, rng: torch.Generator, temperature: float | None = None, batch: int | None = None) -> torch.Tensor:
+        """n sequences of ids [n, max_len] (pad after the end token) on the generator's device, in
+        batches of ``batch`` (1,000 on the CPU, larger elsewhere); ``temperature`` overrides the
+        generator's own for this call."""
         if temperature is not None and temperature != self.temperature:
             with self.temperature_scaled(temperature):
                 return self.sample(n, rng, batch=batch)
+        device = module_device(self)
+        batch = batch or sample_batch(device, 1000)
         parts = []
         for i in range(0, n, batch):
             m = min(batch, n - i)
-            ids = torch.full((m,), self.start_id, dtype=torch.long)
-            out = torch.empty(m, self.max_len, dtype=torch.long)
-            done = torch.zeros(m, dtype=torch.bool)
+            ids = torch.full((m,), self.start_id, dtype=torch.long, device=device)
+            out = torch.empty(m, self.max_len, dtype=torch.long, device=device)
+            done = torch.zeros(m, dtype=torch.bool, device=device)
             state = None
             for t in range(self.max_len):
                 logits, state = self.step(ids, state)
@@ -165,7 +177,7 @@ class SequenceGenerator(nn.Module):
                 if self.eos_id is not None:
                     done = done | (ids == self.eos_id)
             parts.append(out)
-        return torch.cat(parts) if parts else torch.empty(0, self.max_len, dtype=torch.long)
+        return torch.cat(parts) if parts else torch.empty(0, self.max_len, dtype=torch.long, device=device)
 
     @contextmanager
     def temperature_scaled(self, temperature: float):
@@ -198,12 +210,13 @@ class SequenceGenerator(nn.Module):
         beta = self.gumbel_beta()
         if torch.is_grad_enabled():
             self.gumbel_updates += 1
-        ids = torch.full((n,), self.start_id, dtype=torch.long)
-        done = torch.zeros(n, dtype=torch.bool)
+        device = module_device(self)
+        ids = torch.full((n,), self.start_id, dtype=torch.long, device=device)
+        done = torch.zeros(n, dtype=torch.bool, device=device)
         state, outs = None, []
         for _ in range(self.max_len):
             logits, state = self.step(ids, state)
-            u = torch.rand(logits.shape, generator=rng).clamp_(1e-10, 1.0)
+            u = rand(logits.shape, generator=rng, device=device).clamp_(1e-10, 1.0)
             perturbed = logits - torch.log(-torch.log(u))
             soft = F.softmax(beta * perturbed, dim=-1)
             ids = self._after_end(perturbed.argmax(-1), done)
@@ -222,7 +235,7 @@ def sample_categorical(logits: torch.Tensor, rng: torch.Generator) -> torch.Tens
     """
     weights = (logits - logits.max(dim=-1, keepdim=True).values).exp_()
     cdf = torch.cumsum(weights, dim=-1)
-    u = torch.rand(cdf.shape[0], 1, generator=rng, dtype=cdf.dtype) * cdf[:, -1:]
+    u = rand((cdf.shape[0], 1), generator=rng, device=cdf.device, dtype=cdf.dtype) * cdf[:, -1:]
     ids = torch.searchsorted(cdf, u, right=True).squeeze(1)
     return ids.clamp_max(logits.shape[-1] - 1)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Mapping
 
 from ganbench.core.errors import UserError
-from ganbench.objectives.base import Objective
+from ganbench.objectives.base import Objective, forward_precision
 from ganbench.domains.sequence.snapshots import fingerprint, save_snapshot
 from ganbench.domains.sequence.task import SequenceTask, as_ids
 
@@ -26,7 +26,8 @@ def check_sequence_task(objective: Objective, task) -> None:
 
 def mle_update(state) -> dict[str, float]:
     real = as_ids(state.real_batch())
-    loss = state.G.nll(real)
+    with forward_precision(state):
+        loss = state.G.nll(real)
     norm = state.optimize("g", loss, clip=float(state.cfg["grad_clip"]) or None)
     return {"loss_mle": float(loss.detach()), "grad_norm_g": norm}
 

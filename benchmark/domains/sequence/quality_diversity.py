@@ -12,22 +12,22 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-import torch
-
 TEMPERATURES = (0.7, 0.85, 1.0, 1.15, 1.3)
 
 
 def temperature_sweep(task, G, metric_names: Iterable[str], n: int, seed: int,
                       temperatures: Sequence[float] = TEMPERATURES) -> dict[str, Any]:
     """{"temperatures", "n_samples", "seed", "points": [{"temperature", metric: value, ...}]}."""
+    from ganbench.core.device import module_device, seeded_generator
     from ganbench.engine.evaluator import evaluate_samples
 
     names = list(metric_names)
+    device = module_device(G)  # sampled and scored where the generator lives
     points = []
     for temperature in temperatures:
         with G.temperature_scaled(temperature):
-            raw = task.sample(G, n, torch.Generator().manual_seed(int(seed)))
-            values = evaluate_samples(task, task.decode(raw), names, {"generator": G})
+            raw = task.sample(G, n, seeded_generator(device, int(seed)))
+            values = evaluate_samples(task, task.decode(raw), names, {"generator": G}, device=device)
         points.append({"temperature": float(temperature), **{k: v.value for k, v in values.items()}})
     return {"temperatures": [float(t) for t in temperatures], "n_samples": int(n), "seed": int(seed),
             "metrics": names, "how": "temperature divides the generator's logits for sampling and for nll_test",

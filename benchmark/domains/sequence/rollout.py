@@ -9,7 +9,8 @@ All rollouts of a batch run at once: the rows (prefix length t, rollout r, seque
 ordered by t, so at continuation step s only the leading rows with ``t + s < T`` are still
 generating and we slice them instead of masking (half the work of the naive batched loop, and
 no Python loop over prefixes or rollouts). Sequences whose prefix already holds the end token
-are completed with padding, as the generator itself would.
+are completed with padding, as the generator itself would. Everything runs on the device of
+``tokens`` (the generator's); the rewards come back there too.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def rollout_completions(G: SequenceGenerator, tokens: torch.Tensor, n_rollouts: 
     if T < 2:
         return tokens.new_empty(0, R, B, T)
     h_all, c_all = G.initial_states(tokens)  # [T, B, H]; state t predicts index t
-    prefix = torch.arange(1, T).repeat_interleave(R * B)  # row -> prefix length t (ascending)
+    device = tokens.device
+    prefix = torch.arange(1, T, device=device).repeat_interleave(R * B)  # row -> prefix length t (ascending)
     h = h_all[1:].unsqueeze(1).expand(T - 1, R, B, -1).reshape(-1, h_all.shape[-1]).contiguous()
     c = c_all[1:].unsqueeze(1).expand(T - 1, R, B, -1).reshape(-1, c_all.shape[-1]).contiguous()
     out = tokens.unsqueeze(0).expand((T - 1) * R, B, T).reshape(-1, T).clone()
@@ -39,8 +41,8 @@ def rollout_completions(G: SequenceGenerator, tokens: torch.Tensor, n_rollouts: 
         ended = (torch.cumsum((tokens == G.eos_id).long(), dim=1) > 0)  # [B, T]: end token at or before
         done = ended[:, :-1].T.unsqueeze(1).expand(T - 1, R, B).reshape(-1).clone()  # prefix t holds it
     else:
-        done = torch.zeros(len(out), dtype=torch.bool)
-    rows = torch.arange(len(out))
+        done = torch.zeros(len(out), dtype=torch.bool, device=device)
+    rows = torch.arange(len(out), device=device)
     for s in range(T - 1):
         k = (T - 1 - s) * R * B  # rows with t + s <= T - 1
         logits = G.out(h[:k]) + G.logit_mask
@@ -61,9 +63,10 @@ def rollout_rewards(G: SequenceGenerator, tokens: torch.Tensor, reward_fn: Rewar
     """Per-token rewards [B, T] for sampled ``tokens`` [B, T] (mean over rollouts)."""
     B, T = tokens.shape
     comp = rollout_completions(G, tokens, n_rollouts, rng).reshape(-1, T)
-    scores = torch.cat([reward_fn(comp[i:i + chunk]).float() for i in range(0, len(comp), chunk)]) if len(comp) else torch.empty(0)
+    scores = (torch.cat([reward_fn(comp[i:i + chunk]).float().to(tokens.device) for i in range(0, len(comp), chunk)])
+              if len(comp) else torch.empty(0, device=tokens.device))
     per_prefix = scores.view(T - 1, n_rollouts, B).mean(dim=1).T  # [B, T-1]
-    last = reward_fn(tokens).float().view(B, 1)
+    last = reward_fn(tokens).float().to(tokens.device).view(B, 1)
     return torch.cat([per_prefix, last], dim=1)
 
 

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from ganbench.core.errors import UserError
-from ganbench.objectives.base import Objective
+from ganbench.objectives.base import Objective, forward_precision
 from ganbench.domains.sequence.mle import check_sequence_task, mle_update
 from ganbench.domains.sequence.snapshots import fingerprint, load_snapshot, save_snapshot
 from ganbench.domains.sequence.rollout import policy_gradient_loss, rollout_rewards
@@ -96,7 +96,8 @@ class SeqGAN(Objective):
         real = as_ids(state.real_batch())
         fake = G.sample(bs, state.rng)
         D.train()
-        loss = 0.5 * (F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean())
+        with forward_precision(state):
+            loss = 0.5 * (F.softplus(-D(real).float()).mean() + F.softplus(D(fake).float()).mean())
         total = loss + float(state.cfg["d_l2"]) * D.l2_penalty()
         norm = state.optimize("d", total)
         return {"loss_d": float(loss.detach()), "grad_norm_d": norm}
@@ -120,7 +121,8 @@ class SeqGAN(Objective):
             rewards = rollout_rewards(roll, tokens, self.make_reward(state), int(cfg["rollouts"]), state.rng)
         finally:
             D.train(was_training)
-        loss = policy_gradient_loss(G, tokens, rewards)
+        with forward_precision(state):
+            loss = policy_gradient_loss(G, tokens, rewards)
         norm = state.optimize("g", loss, clip=float(cfg["grad_clip"]) or None)
         self.update_rollout_net(state)
         mask = G.token_mask(tokens)

@@ -9,7 +9,10 @@ stores (generator weights, optimiser state, RNG state) under ``fingerprint + P``
 ``cache_root()/mle-snapshots``. A SeqGAN run that finds a snapshot for its fingerprint and
 ``pretrain_g_steps`` loads it at step 0 and turns the rest of its MLE phase into no-ops; the
 result equals recomputing it (same ops on the same inputs), only faster. Snapshots are plain
-``torch.save`` dicts of tensors, loaded with ``weights_only=True``.
+``torch.save`` dicts of tensors, loaded with ``weights_only=True`` onto the host and copied into
+the run's nets and optimiser wherever they live. A run's generator state belongs to its device
+(CPU and CUDA generators have different states), so the fingerprint, which hashes it, never
+matches a snapshot of another device's run.
 """
 
 from __future__ import annotations
@@ -61,10 +64,12 @@ def load_snapshot(state, steps: int) -> bool:
     if path is None or not path.is_file():
         return False
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        blob = torch.load(path, map_location="cpu", weights_only=True)  # tensors land on G's device on load
+        if blob["rng"].numel() != state.rng.get_state().numel():  # another device's generator: not ours
+            return False
         state.G.load_state_dict(blob["G"])
         state.opt_g.load_state_dict(blob["opt_g"])
         state.rng.set_state(blob["rng"])
-    except (OSError, RuntimeError, KeyError, ValueError):
+    except (OSError, RuntimeError, KeyError, ValueError, AttributeError):
         return False  # a corrupt or stale snapshot is ignored: the phase is recomputed
     return True

@@ -59,12 +59,24 @@ class SequenceTask(Task):
 
     def real_batch(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
         """Token ids [B, T]; one-hot floats [B, T, V] when the models were built with gumbel=true
-        (so that real and relaxed fake samples live in one space, e.g. for WGAN-GP interpolates)."""
-        data = self.train_tokens()
-        batch = data[torch.randint(len(data), (batch_size,), generator=generator)]
+        (so that real and relaxed fake samples live in one space, e.g. for WGAN-GP interpolates).
+
+        On the generator's device: the training ids are copied there once (:meth:`tokens_on`) and
+        each batch is gathered in place, so a step copies nothing from the host."""
+        data = self.tokens_on(generator.device)
+        rows = torch.randint(len(data), (batch_size,), generator=generator, device=generator.device)
+        batch = data[rows]
         if self._one_hot_batches:
             return torch.nn.functional.one_hot(batch, self.vocab_size).float()
         return batch
+
+    def tokens_on(self, device: torch.device) -> torch.Tensor:
+        """``train_tokens()`` on ``device``, copied there on first use and kept."""
+        cache = self.__dict__.setdefault("_tokens_by_device", {})
+        key = str(device)
+        if key not in cache:
+            cache[key] = self.train_tokens().to(device)
+        return cache[key]
 
     # -- models ----------------------------------------------------------------------------
     def build_models(self, cfg: Mapping[str, Any]):

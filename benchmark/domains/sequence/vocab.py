@@ -57,14 +57,14 @@ class Vocabulary:
 
         A sentence longer than ``max_len - 1`` tokens is cut to fit (and counted as truncated).
         """
-        out = torch.full((len(sentences), max_len), self.pad_id, dtype=torch.long)
+        out = torch.full((len(sentences), max_len), self.pad_id, dtype=torch.long, device="cpu")  # host: encoding is text work
         unknown = truncated = 0
         for row, sentence in enumerate(sentences):
             ids, unk = self.encode(sentence)
             unknown += unk
             if len(ids) > max_len - 1:
                 ids, truncated = ids[: max_len - 1], truncated + 1
-            out[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            out[row, : len(ids)] = torch.tensor(ids, dtype=torch.long, device="cpu")
             out[row, len(ids)] = self.eos_id
         return out, unknown, truncated
 

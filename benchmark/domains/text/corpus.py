@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import torch
 
-from ganbench.core.data import DataFile, sha256_of
+from ganbench.core.data import DataFile
 from ganbench.core.errors import UserError
 from ganbench.domains.text.bleu import NgramReference
 from ganbench.domains.sequence.task import SequenceTask
@@ -132,11 +132,6 @@ class TextCorpusTask(SequenceTask):
             self._bleu_ref = NgramReference(self.test_sentences, max(self.BLEU_ORDERS))
         return self._bleu_ref
 
-    def data_details(self) -> dict:
-        train, test = self.files()
-        return {"train_file": str(train), "test_file": str(test), "train_sha256": sha256_of(train)[:16],
-                "test_sha256": sha256_of(test)[:16], "vocab_size": self.vocab_size, "max_len": self.max_len}
-
     def reference_samples(self, n: int | None = None) -> TextSamples:
         return TextSamples(self.test_sentences[:n] if n else self.test_sentences, source="test split")
 
@@ -145,6 +140,11 @@ class TextCorpusTask(SequenceTask):
         return TextSamples(self.vocab.decode_batch(raw), source="generator")
 
     def load_samples(self, path: str | Path) -> TextSamples:
+        """One generated sentence a line, UTF-8 (anything else, e.g. binary, is an input error).
+
+        Control characters in valid UTF-8 are kept as words the vocabulary does not know, so
+        they count as ``unknown_words``; a line longer than :attr:`max_sample_words` is an error
+        (see :meth:`_tokenized`)."""
         path = Path(path)
         if not path.is_file():
             raise UserError(f"sample file {path} does not exist: give a text file with one generated sentence a line")
@@ -159,8 +159,36 @@ class TextCorpusTask(SequenceTask):
             return self._tokenized(samples, "memory")
         return super().as_samples(samples)
 
+    SAMPLE_LENGTH_FACTOR = 10  # a sample sentence may be this many times the longest training sentence
+
+    @property
+    def max_sample_words(self) -> int:
+        """Words a sample sentence may have: :attr:`SAMPLE_LENGTH_FACTOR` × the longest training
+        sentence (a generator of this task writes at most ``max_len - 1``)."""
+        return self.SAMPLE_LENGTH_FACTOR * (self.max_len - 1)
+
     def _tokenized(self, lines, source: str) -> TextSamples:
-        sentences = [self.tokenize(l) if isinstance(l, str) else [str(t) for t in l] for l in lines]
+        """Sentences as word lists, with their unknown words counted.
+
+        A sentence far longer than any this task generates is refused with the line it is on:
+        it is a file that is not one sentence a line (sentences joined into one line, a binary
+        blob that happens to be UTF-8), and scoring it would give one meaningless BLEU silently
+        and cost time growing with its length (a 2,000,000-character line: seconds). The
+        whitespace-separated pieces are counted first (the tokenizer only splits them further),
+        so such a line is refused before it is tokenized."""
+        limit = self.max_sample_words
+        sentences = []
+        for number, l in enumerate(lines, start=1):
+            n = len(l.split()) if isinstance(l, str) else len(l)
+            words = None
+            if n <= limit:
+                words = self.tokenize(l) if isinstance(l, str) else [str(t) for t in l]
+                n = len(words)
+            if n > limit:
+                where = f"{source}:{number}" if source != "memory" else f"sample {number - 1}"
+                raise UserError(f"{where} has {n} words; {self.spec.name} generates at most {self.max_len - 1} "
+                                f"(samples may have {limit}): give one sentence a line")
+            sentences.append(words)
         unknown = sum(1 for s in sentences for t in s if t not in self.vocab.index)
         return TextSamples(sentences, unknown=unknown, source=source)
 

@@ -40,7 +40,9 @@ class OracleNLL(MetricFamily):
             self._fold(chunk)
 
     def _fold(self, chunk: torch.Tensor) -> None:
-        total, count = self.task.oracle().nll_sum(chunk, batch=ORACLE_CHUNK)
+        device = self.options.get("device")  # the evaluator's device: the oracle scores there
+        oracle = self.task.oracle() if device is None else self.task.oracle(device)
+        total, count = oracle.nll_sum(chunk, batch=ORACLE_CHUNK)
         self._total += total
         self._count += count
         self._n += len(chunk)

@@ -4,11 +4,15 @@ The training set is ``n_train`` oracle samples drawn with a fixed seed and the t
 separate, fresh ``n_test`` samples with another seed (never the training data: "NLL-test" on the
 training set is a known mistake). The oracle's own entropy rate, estimated as its NLL of the
 test set, is the floor of ``nll_oracle`` and is stored in every record. The generated sets are
-cached under ``cache_root()/text`` keyed by task name and version, so they are drawn once.
+cached under ``cache_root()/text`` keyed by task name and version, so they are drawn once — on the
+CPU, whatever device a run uses, so every machine trains and scores on the same sequences. The
+oracle that scores generated samples (``nll_oracle``) runs on the evaluation device
+(:meth:`OracleTask.oracle` with ``device``); decoded samples are host tensors.
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +35,17 @@ class OracleTask(SequenceTask):
     def build_oracle(self) -> SequenceGenerator:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def oracle(self) -> SequenceGenerator:
+    def oracle(self, device: str | torch.device | None = None) -> SequenceGenerator:
+        """The oracle LSTM (on the CPU, or a copy on ``device``, kept for later calls)."""
         if not hasattr(self, "_oracle"):
             self._oracle = self.build_oracle()
-        return self._oracle
+        if device is None or torch.device(device).type == "cpu":
+            return self._oracle
+        copies = self.__dict__.setdefault("_oracle_on", {})
+        key = str(torch.device(device))
+        if key not in copies:
+            copies[key] = copy.deepcopy(self._oracle).to(device)
+        return copies[key]
 
     @property
     def vocab_size(self) -> int:
@@ -81,23 +92,29 @@ class OracleTask(SequenceTask):
         return self.test_tokens()[: n or self.n_test]
 
     def decode(self, raw: torch.Tensor) -> torch.Tensor:
-        return raw.long()
+        """Token ids as a host tensor (the oracle moves them to its device chunk by chunk)."""
+        return raw.long().cpu()
 
     def load_samples(self, path: str | Path) -> torch.Tensor:
-        """SeqGAN's sample format: one sequence a line, ``max_len`` token ids separated by spaces."""
+        """SeqGAN's sample format: one sequence a line, ``max_len`` token ids separated by spaces.
+
+        Any line that is not exactly that (binary, a huge line, NaN, Unicode digits that ``int``
+        would accept) is an input error naming the line; the count of fields is checked before
+        any is converted, so a line of millions of fields costs one split. Blank lines are skipped."""
         path = Path(path)
         if not path.is_file():
             raise UserError(f"sample file {path} does not exist: give one sequence a line of {self.max_len} token ids")
         rows = []
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-            if not line.strip():
+            fields = line.split()
+            if not fields:
                 continue
-            try:
-                ids = [int(x) for x in line.split()]
-            except ValueError:
-                raise UserError(f"{path}:{number}: expected {self.max_len} integer token ids separated by spaces") from None
-            if len(ids) != self.max_len or min(ids) < 0 or max(ids) >= self.vocab_size:
-                raise UserError(f"{path}:{number}: need exactly {self.max_len} ids in 0..{self.vocab_size - 1}, got {len(ids)} ids")
+            if len(fields) != self.max_len or not all(f.isascii() and f.isdigit() for f in fields):
+                raise UserError(f"{path}:{number}: expected {self.max_len} integer token ids separated by spaces, "
+                                f"got {len(fields)} fields{'' if len(fields) != self.max_len else ' (not all integers)'}")
+            ids = [int(f) for f in fields]
+            if max(ids) >= self.vocab_size:
+                raise UserError(f"{path}:{number}: token id {max(ids)} is outside 0..{self.vocab_size - 1}")
             rows.append(ids)
         if not rows:
             raise UserError(f"{path} holds no sequences: give one sequence a line of {self.max_len} token ids")

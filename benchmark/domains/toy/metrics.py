@@ -5,6 +5,11 @@ Each sample is assigned to its nearest mode; it is *high quality* when that dist
 sample; ``high_quality`` is the percentage of high-quality samples; ``mode_kl`` is PacGAN's
 "reverse KL": KL(p‖u) between the histogram p of high-quality samples over modes and the uniform
 u, with 0·log 0 = 0 (all samples in one mode gives log K; no high-quality sample gives NaN).
+
+A point with a NaN or infinite coordinate (a diverging generator, a broken sample file) is a
+sample that lies near no mode: it counts in ``n_samples`` and is never high quality, so it lowers
+``high_quality`` as any far-away sample does; how many there were is recorded in the details
+(``"run": {"nonfinite": n}``, per-run counts that do not split a table's columns).
 """
 
 from __future__ import annotations
@@ -15,11 +20,20 @@ from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue
 
 
 def assign_modes(points: np.ndarray, means: np.ndarray, sigma: float, threshold: float = 3.0):
-    """(nearest mode index, high-quality mask) of each point."""
-    d2 = ((points[:, None, :] - means[None, :, :]) ** 2).sum(-1)
+    """(nearest mode index, high-quality mask) of each point; a non-finite point is never high
+    quality (its nearest mode is reported as 0, and ignored). Coordinates so large their squares
+    overflow are far from every mode: their distance is infinite, without a warning."""
+    finite = np.isfinite(points).all(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d2 = ((np.where(finite[:, None], points, 0.0)[:, None, :] - means[None, :, :]) ** 2).sum(-1)
     nearest = d2.argmin(axis=1)
     dist = np.sqrt(d2[np.arange(len(points)), nearest])
-    return nearest, dist < threshold * sigma
+    return nearest, (dist < threshold * sigma) & finite
+
+
+def count_nonfinite(points: np.ndarray) -> int:
+    """Points with a NaN or infinite coordinate."""
+    return int((~np.isfinite(np.asarray(points, dtype=np.float64)).all(axis=1)).sum()) if len(points) else 0
 
 
 def mode_counts(points: np.ndarray, means: np.ndarray, sigma: float, threshold: float = 3.0) -> np.ndarray:
@@ -58,7 +72,7 @@ class MixtureModeMetrics(MetricFamily):
 
     def reset(self) -> None:
         self._counts = np.zeros(len(self.task.means()), dtype=np.int64)
-        self._n = 0
+        self._n = self._nonfinite = 0
 
     @property
     def threshold(self) -> float:
@@ -70,10 +84,13 @@ class MixtureModeMetrics(MetricFamily):
             return
         self._counts += mode_counts(points, self.task.means(), self.task.sigma, self.threshold)
         self._n += len(points)
+        self._nonfinite += count_nonfinite(points)
 
     def compute(self) -> dict[str, MetricValue]:
         task = self.task
         stats = statistics_from_counts(self._counts, self._n)
         details = {"n_samples": int(self._n), "n_modes": int(len(task.means())), "sigma": task.sigma,
                    "threshold_sigma": self.threshold}
-        return {name: MetricValue(stats[name], self.provides[name], dict(details)) for name in self.provides}
+        run = {"nonfinite": self._nonfinite}  # "run": per-run counts, not part of the protocol
+        return {name: MetricValue(stats[name], self.provides[name], {**details, "run": dict(run)})
+                for name in self.provides}

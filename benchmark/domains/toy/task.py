@@ -48,9 +48,19 @@ class GaussianMixtureTask(Task):
         raise NotImplementedError
 
     def real_batch(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
-        means = torch.as_tensor(self.means(), dtype=torch.float32)
-        idx = torch.randint(len(means), (batch_size,), generator=generator)
-        return means[idx] + self.sigma * torch.randn(batch_size, 2, generator=generator)
+        """Points drawn on the generator's device (the means are copied there once, :meth:`means_on`)."""
+        device = generator.device
+        means = self.means_on(device)
+        idx = torch.randint(len(means), (batch_size,), generator=generator, device=device)
+        return means[idx] + self.sigma * torch.randn(batch_size, 2, generator=generator, device=device)
+
+    def means_on(self, device: torch.device) -> torch.Tensor:
+        """The mode centres as float32 on ``device``, kept after the first copy."""
+        cache = self.__dict__.setdefault("_means_by_device", {})
+        key = str(device)
+        if key not in cache:
+            cache[key] = torch.as_tensor(self.means(), dtype=torch.float32, device=device)
+        return cache[key]
 
     def reference_samples(self, n: int | None = None) -> np.ndarray:
         g = torch.Generator().manual_seed(12345)
@@ -116,8 +126,12 @@ class GaussianMixtureTask(Task):
         return super().as_samples(samples)
 
     def _points(self, arr: np.ndarray, source: str) -> np.ndarray:
+        """N×2 real points as float64. Rows with NaN or inf are kept: they are samples (what a
+        diverging generator writes), scored as near no mode and counted in the metric details
+        (``nonfinite``), not an input error. Complex numbers are refused (casting drops the
+        imaginary part)."""
         if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
             raise UserError(f"{source}: samples of {self.spec.name} must be an N×2 array of points, got shape {arr.shape}")
-        if not np.issubdtype(arr.dtype, np.number):
-            raise UserError(f"{source}: samples must be numeric, got dtype {arr.dtype}")
+        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+            raise UserError(f"{source}: samples must be real numbers, got dtype {arr.dtype}")
         return arr.astype(np.float64)

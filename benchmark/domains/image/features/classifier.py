@@ -11,6 +11,10 @@ need the classifier at once train it once, so the reference statistics (keyed by
 every later run see the same weights. Its name (which keys the cached reference
 statistics) and its test accuracy go into every metric's details.
 
+The network is trained on the CPU (seeded, so the cached weights are one network everywhere, not
+one per kind of GPU) and then scores images on any device (``device=``): the uint8 images go to
+the device, are converted there, and only the features and logits come back.
+
 A task opts in by providing ``classifier_data() -> (x_train, y_train, x_test, y_test)`` (uint8
 N×H×W×C images, int labels) and ``classifier_epochs``.
 """
@@ -48,9 +52,12 @@ class SmallCNN(nn.Module):
         return f, self.head(f)
 
 
-def to_input(images: np.ndarray) -> torch.Tensor:
-    """uint8 N×H×W×C -> float N×C×H×W in [-1, 1] (the generators' range)."""
-    x = torch.as_tensor(np.ascontiguousarray(images))
+CPU = torch.device("cpu")
+
+
+def to_input(images: np.ndarray, device: torch.device = CPU) -> torch.Tensor:
+    """uint8 N×H×W×C -> float N×C×H×W in [-1, 1] (the generators' range), converted on ``device``."""
+    x = torch.as_tensor(np.ascontiguousarray(images), device=device)
     return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 
@@ -59,7 +66,8 @@ def accuracy(net: SmallCNN, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> 
     correct = 0
     with torch.inference_mode():
         for i in range(0, len(x), batch):
-            correct += int((net(to_input(x[i:i + batch]))[1].argmax(1) == torch.as_tensor(y[i:i + batch])).sum())
+            pred = net(to_input(x[i:i + batch]))[1].argmax(1)
+            correct += int((pred == torch.as_tensor(y[i:i + batch], device=CPU)).sum())
     return correct / len(x)
 
 
@@ -72,7 +80,7 @@ def train_classifier(x_train, y_train, x_test, y_test, epochs: int, seed: int = 
     classes = int(max(y_train.max(), y_test.max())) + 1
     net = SmallCNN(c, h, w, classes)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
-    y_all = torch.as_tensor(y_train, dtype=torch.long)
+    y_all = torch.as_tensor(y_train, dtype=torch.long, device=CPU)
     t0 = time.perf_counter()
     for _ in range(epochs):
         net.train()
@@ -89,16 +97,17 @@ def train_classifier(x_train, y_train, x_test, y_test, epochs: int, seed: int = 
 
 
 class DomainClassifier:
-    """Callable: uint8 images -> (128-d penultimate features, class logits)."""
+    """Callable: uint8 images -> (128-d penultimate features, class logits), computed on ``device``."""
 
-    def __init__(self, net: SmallCNN, name: str, meta: dict):
-        self.net = net.eval()
+    def __init__(self, net: SmallCNN, name: str, meta: dict, device: str | torch.device | None = None):
+        self.device = torch.device(device) if device is not None else CPU
+        self.net = net.eval().to(self.device)
         self.name = name
         self.meta = meta
         self.details = {"classifier_test_accuracy": round(meta["test_accuracy"], 4)}
 
     @classmethod
-    def for_task(cls, task, seed: int = SEED) -> "DomainClassifier":
+    def for_task(cls, task, seed: int = SEED, device: str | torch.device | None = None) -> "DomainClassifier":
         from ganbench.engine.refcache import RefKey, ReferenceCache
 
         if not hasattr(task, "classifier_data"):
@@ -123,15 +132,16 @@ class DomainClassifier:
         stored = cache.get(key, train, ("meta",))
         meta = json.loads(str(stored["meta"]))
         h, w, c = meta["shape"]
-        net = SmallCNN(c, h, w, meta["classes"])
+        with torch.device(device if device is not None else CPU):  # built where it runs: no host copy first
+            net = SmallCNN(c, h, w, meta["classes"])
         net.load_state_dict({k[len("param:"):]: torch.from_numpy(np.array(v)) for k, v in stored.items()
                              if k.startswith("param:")})
-        return cls(net, name, meta)
+        return cls(net, name, meta, device)
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with torch.inference_mode():
-            f, logits = self.net(to_input(images))
-        return f.numpy(), logits.numpy()
+            f, logits = self.net(to_input(images, self.device))
+        return f.cpu().numpy(), logits.cpu().numpy()
 
 
 def _legacy_weights(path):

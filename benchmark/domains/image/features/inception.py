@@ -84,28 +84,35 @@ def _network(state_dict: dict | None):
 
 
 class InceptionV3:
-    """Callable: uint8 images N×H×W×{1,3} -> (pool3 features N×2048, unbiased logits N×1008)."""
+    """Callable: uint8 images N×H×W×{1,3} -> (pool3 features N×2048, unbiased logits N×1008).
 
-    def __init__(self, weights: str | Path | None = None, random_weights: bool = False):
+    The network runs on ``device`` (default the CPU). Images travel there as uint8 (a quarter of
+    the bytes of floats) and are laid out, resized and normalised there by torch-fidelity's own
+    forward; only the features and logits come back to the host.
+    """
+
+    def __init__(self, weights: str | Path | None = None, random_weights: bool = False,
+                 device: str | torch.device | None = None):
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
         if random_weights:
-            self.net = _network(None)
+            self.net = _network(None).to(self.device)
             self.name, self.details = "inception-v3-random", {"weights": "random (tests only)"}
             return
         path = resolve_weights(weights)
-        self.net = _network(torch.load(path, map_location="cpu", weights_only=True))
+        self.net = _network(torch.load(path, map_location="cpu", weights_only=True)).to(self.device)
         self.name, self.details = "inception-v3", {"weights": path.name}
 
     @classmethod
-    def for_task(cls, task) -> "InceptionV3":
-        return cls()
+    def for_task(cls, task, device: str | torch.device | None = None) -> "InceptionV3":
+        return cls(device=device)
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = torch.as_tensor(np.ascontiguousarray(images))
-        if x.dtype != torch.uint8 or x.dim() != 4:
-            raise ValueError(f"inception-v3 expects uint8 N×H×W×C images, got {x.dtype} {tuple(x.shape)}")
-        x = x.permute(0, 3, 1, 2)
+        arr = np.ascontiguousarray(images)
+        if arr.dtype != np.uint8 or arr.ndim != 4:
+            raise ValueError(f"inception-v3 expects uint8 N×H×W×C images, got {arr.dtype} {tuple(arr.shape)}")
+        x = torch.as_tensor(arr, device=self.device).permute(0, 3, 1, 2)
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
         with torch.inference_mode():
             feats, logits = self.net(x.contiguous())
-        return feats.numpy(), logits.numpy()
+        return feats.cpu().numpy(), logits.cpu().numpy()
