@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ganbench.core.errors import UserError
+from ganbench.core.sample_files import read_array
 
 
 def _fmt(shape) -> str:
@@ -99,18 +100,7 @@ def load_images(path: str | Path, shape: tuple[int, int, int]) -> np.ndarray:
         return to_uint8(np.stack(imgs), shape, str(path))
     if not path.is_file():
         raise UserError(f"sample file {path} does not exist: give a .npy/.npz of {_fmt(shape)} images or a folder of PNGs")
-    try:
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                if len(z.files) != 1:
-                    raise UserError(f"{path}: .npz must hold exactly one image array, found {z.files}")
-                arr = z[z.files[0]]
-        else:
-            arr = np.load(path, allow_pickle=False)
-    except UserError:
-        raise
-    except Exception as exc:
-        raise UserError(f"cannot read {path} as a numeric array ({exc.__class__.__name__}): give a .npy of {_fmt(shape)} images") from None
+    arr = read_array(path, "image array", f"a .npy of {_fmt(shape)} images")
     return to_uint8(arr, shape, str(path))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ganbench.core.errors import UserError
+from ganbench.core.sample_files import read_array
 from ganbench.nets import build_net
 from ganbench.core.task import Task
 
@@ -101,20 +102,7 @@ class GaussianMixtureTask(Task):
         path = Path(path)
         if not path.is_file():
             raise UserError(f"sample file {path} does not exist: give a .npy (or .npz, .csv) file of N×2 points")
-        try:
-            if path.suffix == ".npz":
-                with np.load(path, allow_pickle=False) as z:
-                    if len(z.files) != 1:
-                        raise UserError(f"{path}: .npz must hold exactly one array of N×2 points, found {z.files}")
-                    arr = z[z.files[0]]
-            elif path.suffix in (".csv", ".txt"):
-                arr = np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=2)
-            else:
-                arr = np.load(path, allow_pickle=False)
-        except UserError:
-            raise
-        except Exception as exc:  # corrupt file, object array, text in a .npy ...
-            raise UserError(f"cannot read {path} as a numeric array ({exc.__class__.__name__}): give a .npy of N×2 floats") from None
+        arr = read_array(path, "array of N×2 points", "a .npy of N×2 floats", text_ok=True)
         return self._points(arr, str(path))
 
     def as_samples(self, samples: Any) -> np.ndarray:
