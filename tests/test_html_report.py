@@ -237,3 +237,15 @@ def test_renders_in_headless_chromium(report, tmp_path):
     non_white = (img < 0.95).any(axis=-1).mean()
     colourful = ((img.max(axis=-1) - img.min(axis=-1)) > 0.3).mean()
     assert non_white > 0.05 and colourful > 0.001, (non_white, colourful)
+
+
+def test_each_table_says_its_device_and_flags_mixed_hardware(report, tmp_path):
+    _, page, records = report
+    ring = page[page.index('data-task="toy/ring8"'):]
+    assert "device: cpu, fp32" in ring[:ring.index("</ul>")]  # records from before devices: the CPU, fp32
+    mixed = [dict(r) for r in records]
+    first = next(i for i, r in enumerate(mixed) if r["task"]["name"] == "toy/ring8")
+    mixed[first]["provenance"] = {"device": "cuda:0", "device_name": "NVIDIA H200", "precision": "bf16"}
+    page = write_html_report(mixed, tmp_path / "site").read_text()
+    ring = page[page.index('data-task="toy/ring8"'):]
+    assert "device: MIXED (" in ring[:ring.index("</ul>")] and "cuda (NVIDIA H200), bf16: 1 run" in ring

@@ -123,6 +123,17 @@ def test_classify_skips_recorded_retries_failed_and_refuses_other_configs(tmp_pa
     assert code == 2
 
 
+def test_record_crash_stamps_the_runs_device_and_precision(tmp_path):
+    """A run that died on its device must not be recorded as a CPU fp32 run by the parent."""
+    res = tmp_path / "runs"
+    f = write(tmp_path, "tasks: [toy/ring8]\nobjectives: [ns]\nseeds: [0]\nsteps: 20\ndevice: cpu\n"
+                        "set: {" + NETS + ", batch_size: 32, amp: bf16}\n")
+    (req,) = plan_sweep(f, results=res).requests
+    record_crash(req, "WorkerDied: test")
+    prov = read_record(res / "toy-ring8__ns__s0.json")["provenance"]
+    assert prov["device"] == "cpu" and prov["precision"] == "bf16"
+
+
 def test_record_crash_keeps_good_records(tmp_path):
     res = tmp_path / "runs"
     f = write(tmp_path, "tasks: [toy/ring8]\nobjectives: [ns]\nseeds: [0]\nsteps: 20\n" + SMOKE)

@@ -271,6 +271,17 @@ def run_local(requests: Sequence, workers: int | None = None,
     return summaries
 
 
+def _crash_device(req):
+    """The device the dead run was configured for (its record must not claim the CPU for a GPU run);
+    the name as given when this process cannot resolve it (e.g. a GPU that is gone)."""
+    from ganbench.core.device import resolve_device
+
+    try:
+        return resolve_device(getattr(req, "device", "auto"))
+    except Exception:  # noqa: BLE001 - a crash record is written whatever the device's state
+        return None
+
+
 def record_crash(req, error: str) -> dict:
     """Write the failed record of a run whose process died (the runner could not write one).
 
@@ -294,7 +305,8 @@ def record_crash(req, error: str) -> dict:
             log = Path(req.results) / run.run_id / "log.csv"
             record = run.new_record(req, error=error, completed=None,
                                     artifacts={"log": f"{run.run_id}/log.csv"} if log.exists() else {})
-            write_record(run.record_path, finish_record(record, time.time()))
+            write_record(run.record_path, finish_record(record, time.time(), device=_crash_device(req),
+                                                        amp=run.cfg.get("amp", "fp32")))
     except RunInProgress as exc:
         return _summary_error(req, f"{error}; not recorded: {exc}")
     return summarize(record, "crashed", str(run.record_path))

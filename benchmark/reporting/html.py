@@ -27,7 +27,7 @@ from ganbench.core.domain import Domain
 from ganbench.domains import domain_of
 from ganbench.reporting import plots
 from ganbench.reporting.leaderboard import Leaderboard, build_leaderboard
-from ganbench.reporting.tables import ARROW, TaskTable, _best_labels, summary_ranks
+from ganbench.reporting.tables import ARROW, TaskTable, _best_labels, hardware_line, summary_ranks
 from ganbench.reporting.stability import collapse_note, fmt_collapse, fmt_rate, fmt_spread
 from ganbench.reporting.stats import ALPHA, TESTS
 
@@ -142,6 +142,7 @@ def _task_notes(lb: Leaderboard, t: TaskTable, extra: list[str]) -> str:
     for col in t.columns:
         details = ", ".join(f"{k}={json.loads(v)}" for k, v in col.signature)
         items.append(f"<li><code>{esc(col.label)}</code> {ARROW[col.direction]}: {esc(details)}</li>")
+    items.append(f"<li>{esc(hardware_line(lb.records_by_table.get((t.task, t.version), []))[2:])}</li>")
     items.append("<li>config hashes: " + ", ".join(f"{esc(r.label)}: <code>{esc(r.config_hash)}</code>" for r in t.rows) + "</li>")
     errs = [f"{esc(r.label)}: {esc(e)}" for r in t.rows for e in r.errors if e]
     if errs:
