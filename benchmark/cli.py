@@ -1,4 +1,4 @@
-"""``ganbench``: list | run | sweep | eval | report.
+"""``ganbench``: list | run | sweep | eval | report | sensitivity.
 
 Every user error (unknown name, malformed option, missing data, bad sample file) is one line on
 stderr and exit code 2; a run that diverges or fails is a result recorded in its run record, and
@@ -82,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--test", default="welch", choices=["welch", "mannwhitney"],
                      help="test of the best method vs each other over seeds (default welch)")
     rep.add_argument("--task", action="append", default=None, help="only these tasks (repeatable)")
+    rep.add_argument("--compare", action="append", default=None, metavar="METHOD",
+                     help="methods of the cross-task summary, over the tasks all of them ran (repeatable; "
+                          "default: the largest set of methods that ran the same tasks)")
+    sens = sub.add_parser("sensitivity", help="re-score finished runs under other evaluation protocols (sample count, "
+                                              "reference split, feature extractor, temperature)")
+    sens.add_argument("--results", default=DEFAULT_RESULTS, help=f"results folder (default {DEFAULT_RESULTS})")
+    sens.add_argument("--variants", default=None, help="comma-separated variant names or axes (e.g. samples-half,extractor), "
+                                                      "'all', or 'default' (the default: each domain's cheap set)")
+    sens.add_argument("--device", default="auto", help="where to evaluate: auto, cpu, cuda, cuda:N or mps (default auto)")
+    sens.add_argument("--data-dir", default=None)
     for command in sub.choices.values():  # --plugin also after the command name
         command.add_argument("--plugin", dest="plugin_after", action="append", default=argparse.SUPPRESS,
                              metavar="MODULE_OR_FILE", help=plugin_help)
@@ -249,7 +259,7 @@ def _load_samples(task, path: Path):
 
 
 def cmd_report(args) -> int:
-    from ganbench.reporting.tables import build_tables, to_csv, to_json
+    from ganbench.reporting.tables import build_tables, to_csv
     from ganbench.core.atomic import atomic_write_text
     from ganbench.core.records import load_records, skip_message
 
@@ -283,7 +293,7 @@ def cmd_report(args) -> int:
         out = Path(args.out)
         folder = out.parent if out.suffix.lower() in (".html", ".htm") else out
         path = write_html_report(recs, folder, command=command, source=str(results), problems=loaded.problems,
-                                 test=args.test, excluded=excluded)
+                                 test=args.test, excluded=excluded, compare=args.compare)
         if out.suffix.lower() in (".html", ".htm") and path != out:
             path.replace(out)
             path = out
@@ -292,11 +302,15 @@ def cmd_report(args) -> int:
     if args.format == "md":
         from ganbench.reporting.leaderboard import leaderboard_markdown
 
-        text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test, excluded=excluded)
+        text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test, excluded=excluded,
+                                    compare=args.compare)
     elif args.format == "csv":
         text = to_csv(tables)
     else:
-        text = to_json(tables, loaded.problems)
+        from ganbench.reporting.leaderboard import build_leaderboard, leaderboard_json
+
+        text = leaderboard_json(build_leaderboard(recs, args.test, excluded=excluded, compare=args.compare),
+                                loaded.problems)
     if args.out:
         atomic_write_text(Path(args.out), text if text.endswith("\n") else text + "\n")
         print(f"wrote {args.out}", file=sys.stderr)
@@ -305,7 +319,16 @@ def cmd_report(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "eval": cmd_eval, "report": cmd_report}
+def cmd_sensitivity(args) -> int:
+    from ganbench.engine.sensitivity import reevaluate
+
+    done = reevaluate(args.results, _csv(args.variants) if args.variants is not None else None, device=args.device,
+                      data_dir=args.data_dir, log=lambda line: print(line, flush=True))
+    return 1 if any(r.failed or r.error for r in done) else 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "eval": cmd_eval, "report": cmd_report,
+            "sensitivity": cmd_sensitivity}
 
 
 def _one_line(text: str) -> str:

@@ -25,9 +25,9 @@ class Digits(ImageTask):
         data_source="sklearn.datasets.load_digits (UCI optical digits test set), 0..16 scaled to 0..255",
         protocol="FID/KID/IS/PR(k=3)/DC(k=5) in the features of a CNN trained on the train split (seed 0); "
                  "500 generated vs the 500 test images; KID 100 subsets of 500",
-        budgets={"quick": 400, "default": 3000},
+        budgets={"quick": 400, "default": 3000, "cross-domain": 400},
         defaults={**IMAGE_DEFAULTS, "latent_dim": 32, "g_ch": 32, "d_ch": 32},
-        suites=("quick",),
+        suites=("quick", "cross-domain"),
         smoke=IMAGE_SMOKE,
     )
 

@@ -66,6 +66,7 @@ class Moses(SmilesTask):
         # generator within a few policy-gradient steps (see results/molecule/README.md).
         defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 256, "batch_size": 64, **SMALL_D,
                   "d_num_filters": [40] * len(D_SIZES), "lr_g": 1e-3,
+                  "relaxed": {"gumbel": True, "pretrain_g_steps": 15_000},  # SeqGAN's MLE phase, shared with it
                   "per_objective": {"seqgan": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 4},
                                     "organ": {"pretrain_g_steps": 15_000, "pretrain_d_steps": 1_000, "rollouts": 4}}},
         smoke=SMOKE,
@@ -112,13 +113,14 @@ class MosesSmall(Moses):
         protocol="MOSES metric definitions at small scale (not comparable with MOSES' published numbers): "
                  "2,000 samples vs 10,000-molecule Test/TestSF subsets, novelty vs the 50,000 training molecules, "
                  "GuacaMol scores vs 10,000 of them",
-        budgets={"quick": 350, "default": 2_000, "long": 10_000},
+        budgets={"quick": 350, "default": 2_000, "long": 10_000, "cross-domain": 350},
         defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 32, "g_hidden_dim": 128, "batch_size": 64, **SMALL_D,
+                  "relaxed": {"gumbel": True, "pretrain_g_steps": 300},
                   "per_objective": {"seqgan": {"pretrain_g_steps": 300, "pretrain_d_steps": 30, "rollouts": 2},
                                     "organ": {"pretrain_g_steps": 300, "pretrain_d_steps": 30, "rollouts": 2}}},
         smoke=SMOKE,
         continuous=False,
-        suites=("quick", "molecule"),
+        suites=("quick", "molecule", "cross-domain"),
         reference_split="test",
     )
 

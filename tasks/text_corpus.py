@@ -31,6 +31,7 @@ class Corpus(TextCorpusTask):
         protocol="text/coco's protocol (Texygen BLEU with NLTK method1, vocabulary from train) on the user's split",
         budgets={"quick": 300, "default": 3000},
         defaults={**SEQUENCE_DEFAULTS, "train_file": "", "test_file": "",
+                  "relaxed": {"gumbel": True, "pretrain_g_steps": 2500},  # SeqGAN's MLE phase, shared with it
                   "per_objective": {"seqgan": {"pretrain_g_steps": 2500, "pretrain_d_steps": 300}}},
         smoke={"d_emb_dim": 8, "d_filter_sizes": [2, 3], "d_num_filters": [8, 8], "g_emb_dim": 8, "g_hidden_dim": 8,
                "gumbel": True, "batch_size": 8},

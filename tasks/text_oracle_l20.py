@@ -29,7 +29,8 @@ class OracleL20(OracleTask):
         # SeqGAN's schedule is 120 MLE epochs (18,750 steps of 64) then 200 adversarial batches:
         # hours of CPU. "default" is a stated shorter schedule; "published" is the paper's.
         budgets={"quick": 300, "default": 3000, "published": 18_950},
-        defaults={**SEQUENCE_DEFAULTS, "per_objective": {
+        defaults={**SEQUENCE_DEFAULTS, "relaxed": {"gumbel": True, "pretrain_g_steps": 2500},  # SeqGAN's MLE phase
+                  "per_objective": {
             "seqgan": {"pretrain_g_steps": 2500, "pretrain_d_steps": 300},
         }},
         smoke={"d_emb_dim": 8, "d_filter_sizes": [2, 3], "d_num_filters": [8, 8], "gumbel": True, "batch_size": 8},

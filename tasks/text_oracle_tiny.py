@@ -25,13 +25,15 @@ class OracleTiny(OracleTask):
         data_source="synthetic: random_oracle(seed=7, V=200, emb=16, hidden=16, length=10); "
                     "2,000 train samples seed 2017, 2,000 test samples seed 2018",
         protocol="SeqGAN synthetic-data protocol at toy scale (smaller nets: G 16/16, D filters 1..5)",
-        budgets={"quick": 200, "default": 600},
+        budgets={"quick": 200, "default": 600, "cross-domain": 600},
         defaults={**SEQUENCE_DEFAULTS, "g_emb_dim": 16, "g_hidden_dim": 16, "d_emb_dim": 16,
                   "d_filter_sizes": [1, 2, 3, 4, 5], "d_num_filters": [16, 16, 16, 16, 16],
+                  # the relaxed adversarial losses pre-train as SeqGAN does here: one shared MLE phase
+                  "relaxed": {"gumbel": True, "pretrain_g_steps": 150},
                   "per_objective": {"seqgan": {"pretrain_g_steps": 150, "pretrain_d_steps": 20, "rollouts": 4}}},
         smoke={"d_emb_dim": 8, "d_filter_sizes": [2, 3], "d_num_filters": [8, 8], "gumbel": True, "batch_size": 8},
         continuous=False,
-        suites=("quick", "text"),
+        suites=("quick", "text", "cross-domain"),
     )
 
     def build_oracle(self):

@@ -19,9 +19,9 @@ class Grid25(GaussianMixtureTask):
         eval_samples=2500,
         data_source="synthetic: 25 equal-weight N(mu, 0.05^2 I), mu in {-4,-2,0,2,4}^2",
         protocol="VEEGAN (Srivastava et al. 2017) / PacGAN (Lin et al. 2018): 2,500 samples, high quality < 3 sigma",
-        budgets={"quick": 1000, "default": 5000, "long": 20000},
+        budgets={"quick": 1000, "default": 5000, "long": 20000, "cross-domain": 1000},
         defaults=MIXTURE_DEFAULTS,
-        suites=("quick", "toy"),
+        suites=("quick", "toy", "cross-domain"),
         smoke=MIXTURE_SMOKE,
     )
 

@@ -180,6 +180,28 @@ def test_markdown_has_published_rows_significance_and_stability(report):
     assert re.search(r"^\| 1 \| ns \|", md, re.M)
 
 
+def test_rank_intervals_summary_matrix_and_compute_sections(report):
+    _, page, records = report
+    lb = build_leaderboard(records)
+    ring = lb.rankings[("toy/ring8", "1")]
+    assert [m.label for m in ring.methods] == ["ns", EVIL, "hinge"] and ring.unranked == []
+    # hinge: its one diverged seed is a result (the worst value, ranked last), its crash is left out; one seed
+    # has no spread to resample, so its interval is every rank and it cannot be ruled out as first
+    hinge = ring.methods[2]
+    assert hinge.outcomes == [2.0] and hinge.interval == (1, 3)
+    assert ring.defensibly_first() == ["ns", "hinge"] and ring.methods[1].interval == (2, 2)
+    ring_sec = page[page.index('data-task="toy/ring8"'):]
+    ring_sec = ring_sec[:ring_sec.index("</section>")]
+    assert "Rank intervals on <code>modes_covered</code>" in ring_sec and 'class="ranking"' in ring_sec
+    assert "Equal compute: <code>modes_covered</code>" in ring_sec and 'class="compute"' in ring_sec
+    assert "Across tasks: mean rank" not in page and "Across tasks: like with like" in page
+    matrix = page[page.index('id="matrix"'):]
+    matrix = matrix[:matrix.index("</section>")]
+    assert 'class="matrix"' in matrix and 'alt="methods by domains heat map"' in matrix
+    assert re.search(r'<td class="l" style="background:#[0-9a-f]{6}">', matrix)  # the colour scale
+    assert htmlmod.escape(EVIL) in matrix and EVIL not in matrix
+
+
 def test_cli_html_needs_out_and_writes_index(tmp_path, capsys):
     res = make_results(tmp_path)
     assert main(["report", "--results", str(res), "--format", "html"]) == 2

@@ -82,7 +82,8 @@ def test_default_nets_are_the_release_1_nets(tasks):
     G, D = task.build_models(cfg)
     old_g = SequenceGenerator(task.vocab_size, task.max_len, task.start_id, task.eos_id, task.pad_id,
                               emb_dim=cfg["g_emb_dim"], hidden_dim=cfg["g_hidden_dim"], forbidden=task.forbidden,
-                              gumbel_beta_max=cfg["gumbel_beta_max"], gumbel_steps=cfg["steps"])
+                              gumbel_beta_max=cfg["gumbel_beta_max"],
+                              gumbel_steps=max(1, cfg["steps"] - cfg["pretrain_g_steps"]))  # the adversarial updates
     assert shapes(G) == shapes(old_g) and G.gumbel_steps == old_g.gumbel_steps
     assert shapes(D) == shapes(CNNDiscriminator(task.vocab_size, cfg["d_emb_dim"], cfg["d_filter_sizes"],
                                                 cfg["d_num_filters"], cfg["d_dropout"], pad_id=task.pad_id or 0))

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from ganbench.reporting.tables import build_tables, summary_ranks, to_markdown
+from ganbench.reporting.tables import build_tables, to_markdown
 
 
 def rec(task, objective, seed, value, status="ok", n=2500, chash="h1", direction="max", version="1"):
@@ -47,10 +47,19 @@ def test_different_configs_and_versions_never_averaged():
     assert len(v1.rows) == 2 and all(r.cells["m"].n == 1 for r in v1.rows)
 
 
-def test_summary_mean_rank():
-    recs = [rec("t/a", "x", 0, 1.0), rec("t/a", "y", 0, 2.0), rec("t/b", "x", 0, 3.0), rec("t/b", "y", 0, 2.0)]
-    summary = summary_ranks(build_tables(recs))
-    assert {s["method"]: s["mean_rank"] for s in summary} == {"x": 1.5, "y": 1.5}
+def test_no_mean_rank_over_unequal_task_sets():
+    """rsgan first on its one task and mle first on another never share a summary row: the
+    cross-task summary compares methods over tasks all of them ran (ganbench.reporting.aggregate)."""
+    from ganbench.reporting.leaderboard import leaderboard_markdown
+
+    recs = [rec("t/a", "x", s, 1.0 + s) for s in range(2)] + [rec("t/a", "y", s, 2.0 + s) for s in range(2)]
+    recs += [rec("t/b", "x", s, 3.0 + s) for s in range(2)] + [rec("t/b", "y", s, 2.0 + s) for s in range(2)]
+    recs += [rec("t/c", "solo", s, 9.0 + s) for s in range(2)] + [rec("t/c", "x", s, 0.0 + s) for s in range(2)]
+    md = leaderboard_markdown(recs)
+    assert "mean rank" not in md
+    summary = md[md.index("## Across tasks: like with like"):]
+    assert "2 methods over the 2 tasks every one of them ran" in summary  # x and y over t/a and t/b
+    assert "| solo | t/a, t/b |" in summary  # shown as missing, never averaged over its one task
 
 
 def test_rows_name_the_settings_that_differ_from_the_defaults():

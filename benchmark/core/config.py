@@ -1,7 +1,9 @@
 """Run configuration: layered defaults, ``--set key=value`` overrides, and a stable hash.
 
 Layers, later wins: :data:`BASE_DEFAULTS` < the objective's ``defaults`` < the task's
-``spec.defaults`` < the task's ``spec.defaults["per_objective"][objective]`` < the budget's step
+``spec.defaults`` < for an objective that needs differentiable samples on a discrete task, the
+task's ``spec.defaults["relaxed"]`` (its relaxation, on by default) < the task's
+``spec.defaults["per_objective"][objective]`` < the budget's step
 count < the user's ``--set`` overrides. The resolved config is a flat dict of JSON scalars and
 lists, stored whole in every run record. Its hash leaves out the keys that cannot change a
 result (seed is part of the run's identity instead; checkpoint and log cadence change nothing).
@@ -89,6 +91,9 @@ ADDED_KEYS: dict[str, AddedKey] = {
     "amp": AddedKey(4, frozenset({"fp32"})),
     "deterministic": AddedKey(4, frozenset({False})),
     "compile": AddedKey(4, frozenset({False})),
+    # the relaxed adversarial runs' MLE pre-training (release 5); before it, none ran. SeqGAN/ORGAN
+    # configs always held the key with a positive value, which stays in their hash as before.
+    "pretrain_g_steps": AddedKey(5, frozenset({0})),
 }
 
 
@@ -99,7 +104,10 @@ def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, st
     cfg.update(objective.defaults)
     task_defaults = dict(task_spec.defaults)
     per_objective = task_defaults.pop("per_objective", {})
+    relaxed = task_defaults.pop("relaxed", {})
     cfg.update(task_defaults)
+    if objective.needs_continuous and not task_spec.continuous:
+        cfg.update(relaxed)  # a discrete task's relaxation, for the losses that need differentiable samples
     cfg.update(per_objective.get(objective.name, {}))
     if budget is not None:
         if budget not in task_spec.budgets:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from ganbench.core.protocol import ProtocolVariant
 from ganbench.core.registry import import_target
 
 MAX, MIN = "max", "min"  # the direction strings of ganbench.metrics.base (not imported: it imports the domains)
@@ -118,6 +119,8 @@ class Domain:
     # where the domain's columns sit among domains in cross-domain report tables (the stability
     # summary and its note): lower first, ties in registry order; newcomers go last by default
     report_rank: int = 100
+    # evaluation protocols the sensitivity panel re-scores runs under (ganbench.core.protocol)
+    protocol_variants: tuple[ProtocolVariant, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or "/" in self.name:

@@ -105,6 +105,22 @@ class Task:
         ``UserError`` here, when the run is configured."""
         return {}
 
+    # -- how adversarial objectives train a discrete task -----------------------------------
+    def check_config(self, objective, config: Mapping[str, Any]) -> None:
+        """Raise ``UserError`` when ``objective`` cannot train this task under ``config``; the
+        objectives' own checks come first. A domain with a relaxation checks its settings here."""
+
+    def pretrain_step(self, state) -> dict[str, float] | None:
+        """One step of a phase the task runs before an adversarial objective's own updates (the
+        sequence tasks' MLE pre-training of a relaxed generator), or None when there is none at
+        ``state.step``."""
+        return None
+
+    def relaxation(self, config: Mapping[str, Any]) -> dict | None:
+        """What continuous relaxation an adversarial run under ``config`` trains through (the
+        record's ``relaxation`` block), or None: samples that are differentiable already."""
+        return None
+
     def save_artifacts(self, G, run_dir: Path, run_id: str) -> dict[str, str]:
         """Write what a person should see of a trained run (sample grid, text lines, molecules)
         into ``run_dir``; return {artifact name: path relative to the results folder}."""

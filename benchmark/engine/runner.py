@@ -104,6 +104,8 @@ class ResolvedRun:
         record["variant"] = config_mod.variant(self.cfg, defaults)
         if data := self.task.data_identity(self.cfg):  # the user files' checksums in its hash
             record["data"] = data
+        if self.objective.needs_continuous and (relaxed := self.task.relaxation(self.cfg)):
+            record["relaxation"] = relaxed  # which relaxation a discrete task's adversarial run trained through
         return record
 
 

@@ -65,6 +65,13 @@ SUITES: dict[str, Suite] = {
         seeds=(0, 1, 2),
         budget="default",
     ),
+    "cross-domain": Suite(
+        "cross-domain",
+        "the objective x domain matrix: the six adversarial losses (sequences through their Gumbel relaxation) "
+        "and mle on one or two small tasks per domain, 3 seeds, CPU budgets (~2 h on 2 cores)",
+        seeds=(0, 1, 2),
+        budget="cross-domain",
+    ),
     "molecule": Suite(
         "molecule",
         "MOSES at the default budget: mle, seqgan, organ x 3 seeds",

@@ -29,8 +29,9 @@ class Objective:
         if self.needs_continuous and not task.spec.continuous and not cfg.get("gumbel", False):
             raise UserError(
                 f"objective {self.name} needs differentiable samples but {task.spec.name} generates discrete "
-                f"{task.spec.sample_kind}: use a discrete method (e.g. mle, seqgan) or --set gumbel=true if the task supports it"
+                f"{task.spec.sample_kind}: use a discrete method (e.g. mle, seqgan) or leave its relaxation on (gumbel=true)"
             )
+        task.check_config(self, cfg)
 
     def step(self, state) -> dict[str, float]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -62,6 +63,9 @@ class AdversarialObjective(Objective):
     g_needs_real: ClassVar[bool] = False  # relativistic losses compare fake with real in the G step
 
     def step(self, state) -> dict[str, float]:
+        pre = state.task.pretrain_step(state)  # a discrete task's relaxed generator starts from MLE
+        if pre is not None:
+            return pre
         cfg = state.cfg
         bs = int(cfg["batch_size"])
         logs: dict[str, float] = {}

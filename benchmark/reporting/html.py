@@ -3,9 +3,12 @@
 ``ganbench report --format html --out DIR`` writes ``DIR/index.html``: per task a leaderboard table
 (mean ± std over seeds, n, ↑/↓, best in bold, diverged/failed counts, p-value against the best,
 published rows marked), training curves from ``log.csv``, metric-over-steps curves from
-``evals.jsonl``, and what each method generates (sample images, text lines, and the drawing the
-task's domain declares for its sample files) from the run's artifacts; then the cross-task mean
-rank and the stability summary. What differs by domain is asked of the domain
+``evals.jsonl``, the main metric against steps and seconds (equal compute), rank intervals with the
+defensibly-first methods and the seeds that would separate neighbours, and what each method
+generates (sample images, text lines, and the drawing the task's domain declares for its sample
+files) from the run's artifacts; then the cross-task summary over equal task sets, the methods ×
+domains matrix (a colour-scaled table and a heat map) and the stability summary. What differs by
+domain is asked of the domain
 (:func:`ganbench.domains.domain_of`), never written here.
 Figures are PNGs embedded as base64 ``data:`` URIs, so the file can be mailed or committed alone.
 Every string that comes from a record or a user (task, method, tag, metric, error, sample text)
@@ -26,10 +29,15 @@ from typing import Iterable
 from ganbench.core.domain import Domain
 from ganbench.domains import domain_of
 from ganbench.reporting import plots
+from ganbench.reporting import markdown_sections as sections
+from ganbench.reporting.aggregate import fmt_score
+from ganbench.reporting.compute import artifact_path as _artifact_path
 from ganbench.reporting.leaderboard import Leaderboard, build_leaderboard
-from ganbench.reporting.tables import ARROW, TaskTable, _best_labels, hardware_line, summary_ranks
+from ganbench.reporting.matrix import fmt_score as fmt_matrix_score, fmt_stability
+from ganbench.reporting.ranking import fmt_interval, fmt_normalised
+from ganbench.reporting.tables import ARROW, TaskTable, _best_labels, hardware_line
 from ganbench.reporting.stability import collapse_note, fmt_collapse, fmt_rate, fmt_spread
-from ganbench.reporting.stats import ALPHA, TESTS
+from ganbench.reporting.stats import ALPHA, POWER, TESTS
 
 MAX_IMAGE_BYTES = 3_000_000
 SAMPLE_LINES = 8
@@ -52,6 +60,7 @@ figure{margin:.8em 0}figure img{max-width:100%;border:1px solid #eee}
 .scroll{overflow-x:auto;max-width:100%}
 pre.samples{font-size:.8em;white-space:pre-wrap;max-width:400px;margin:0}
 nav a{margin-right:1em}
+table.matrix th,table.matrix td{white-space:normal;min-width:9em;vertical-align:top}
 """
 
 
@@ -68,16 +77,6 @@ def img_tag(png: bytes | None, alt: str, mime: str = "image/png") -> str:
         return ""
     data = base64.b64encode(png).decode("ascii")
     return f'<img src="data:{mime};base64,{data}" alt="{esc(alt)}">'
-
-
-def _artifact_path(rec: dict, rel: str) -> Path | None:
-    base = Path(rec.get("_path", ".")).parent
-    p = (base / rel).resolve()
-    try:  # artifacts must stay inside the results folder that holds the record
-        p.relative_to(base.resolve())
-    except ValueError:
-        return None
-    return p if p.is_file() else None
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -164,16 +163,117 @@ def _task_notes(lb: Leaderboard, t: TaskTable, extra: list[str]) -> str:
     return '<ul class="notes">' + "".join(items + extra) + "</ul>"
 
 
-def summary_html(lb: Leaderboard) -> str:
-    summary = summary_ranks(lb.tables)
-    if not summary:
+def _table(cls: str, head: list[str], rows: list[list[str]], left: int = 1) -> str:
+    """A table of already escaped cells; the first ``left`` columns (text) left-aligned."""
+    th = "".join(f'<th class="l">{h}</th>' if i < left else f"<th>{h}</th>" for i, h in enumerate(head))
+    body = "".join("<tr>" + "".join(f'<td class="l">{c}</td>' if i < left else f"<td>{c}</td>" for i, c in enumerate(r))
+                   + "</tr>" for r in rows)
+    return f'<div class="scroll"><table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _firsts(labels: list[str]) -> str:
+    return ", ".join(f"<strong>{esc(x)}</strong>" for x in labels) or "none"
+
+
+def ranking_html(lb: Leaderboard, t: TaskTable) -> str:
+    """Rank intervals, defensibly first and seeds to separate neighbours (see ranking.py)."""
+    r = lb.rankings.get((t.task, t.version))
+    if r is None:
         return ""
-    tasks = [t.task for t in lb.tables]
-    head = '<th class="l">method</th><th>tasks</th><th>mean rank</th>' + "".join(f"<th>{esc(t)}</th>" for t in tasks)
-    body = "".join(
-        f'<tr><td class="l">{esc(s["method"])}</td><td>{s["tasks"]}</td><td>{s["mean_rank"]:.2f}</td>'
-        + "".join(f"<td>{esc(s['ranks'].get(t, '—'))}</td>" for t in tasks) + "</tr>" for s in summary)
-    return f'<div class="scroll"><table class="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    if not r.methods:
+        return '<p class="notes">Rank intervals: nothing ranked (' + esc("; ".join(f"{a}: {b}" for a, b in r.unranked)) + ").</p>"
+    rows = []
+    for m in r.methods:
+        label = f"<strong>{esc(m.label)}</strong>" if m.first else esc(m.label)
+        seeds = str(len(m.outcomes)) + (f' <span class="muted">({m.n_worst} as worst)</span>' if m.n_worst else "")
+        rows.append([label, str(m.rank), esc(fmt_interval(m)), f"{100 * m.p_first:.0f}%",
+                     esc(fmt_normalised(m.normalised, m.normalised_interval)), seeds,
+                     esc(f"vs {m.next_label}: {m.next_seeds.short()}") if m.next_label else ""])
+    text = (f"Rank intervals on <code>{esc(r.column)}</code> {ARROW[r.direction]}: 95% bootstrap over seeds "
+            f"({r.resamples} resamples within each method; {esc(sections.diverged_rule(r.worst))}; one seed gives every "
+            f"rank). Defensibly first (interval reaches 1): {_firsts(r.defensibly_first())}. Seeds to separate: per "
+            f"method, for a two-sided t-test at {ALPHA} to reach {POWER:.0%} power at the observed difference and "
+            f"pooled seed std. {esc(sections.NORMALISED.capitalize())}.")
+    unranked = ("<br>Unranked: " + esc("; ".join(f"{a} ({b})" for a, b in r.unranked))) if r.unranked else ""
+    return (f'<details open><summary>Rank intervals</summary><p class="notes">{text}{unranked}</p>'
+            + _table("ranking", ["method", "rank", "95% rank interval", "P(first)", "normalised score [95%]", "seeds",
+                                 "seeds per method to separate from the next"], rows) + "</details>")
+
+
+def compute_html(lb: Leaderboard, t: TaskTable) -> str:
+    """The equal-compute figure (metric vs steps and vs seconds) and the matched-compute table."""
+    tc = lb.compute.get((t.task, t.version))
+    if tc is None or not tc.methods:
+        return ""
+    png = plots.compute_curves(tc, [r.label for r in t.rows])
+    caption = sections.compute_caption(tc)
+    fig = (f"<figure>{img_tag(png, f'equal compute of {t.task}')}<figcaption>Equal compute: <code>{esc(tc.metric)}</code> "
+           f"against training steps and wall-clock seconds, one line per run; dashed lines: the smallest budget of the "
+           f"task's methods." + (f" {esc(caption[0].upper() + caption[1:])}." if caption else "")
+           + "</figcaption></figure>") if png else ""
+    rows = [[esc(mc.label)] + [esc(c) for c in sections.compute_cells(tc, mc)] for mc in tc.methods]
+    return fig + _table("compute", ["method"] + [esc(h) for h in sections.compute_head(tc)], rows)
+
+
+def summary_html(lb: Leaderboard) -> str:
+    agg = lb.summary
+    if agg is None:
+        return "<p>No two methods were ranked on the same two tasks: nothing to compare across tasks.</p>"
+    how = "the methods named by --compare" if agg.chosen == "named" else \
+        "the largest block of these records in which every method ran every task"
+    text = (f"{len(agg.methods)} methods over the {len(agg.tasks)} tasks every one of them ran ({how}). Score = mean over "
+            f"those tasks of the per-task {sections.NORMALISED}; intervals: 95% bootstrap, seeds resampled within every "
+            f"task jointly ({agg.resamples} resamples). A method that skipped one of these tasks is listed apart, never "
+            f"averaged over fewer tasks.")
+    rows = [[f"<strong>{esc(m.label)}</strong>" if m.first else esc(m.label), str(m.rank),
+             esc(f"{m.rank_interval[0]}–{m.rank_interval[1]}" if m.rank_interval[0] != m.rank_interval[1]
+                 else str(m.rank_interval[0])), esc(fmt_score(m.score, m.interval)), f"{100 * m.p_first:.0f}%"]
+            + [f"{m.per_task[tk]:.2f}" for tk in agg.tasks] for m in agg.methods]
+    out = (f'<p class="notes">{esc(text)} Defensibly first overall: {_firsts(agg.defensibly_first())}.</p>'
+           + _table("summary", ["method", "rank", "95% rank interval", "score [95%]", "P(first)"] + [esc(tk) for tk in agg.tasks],
+                    rows))
+    if agg.missing:
+        out += '<p class="notes">Not compared (missing from these tasks):</p>' + _table(
+            "missing", ["method", "skipped"], [[esc(m), esc(", ".join(sk))] for m, sk in agg.missing.items()], left=2)
+    return out
+
+
+def _scale(score: float) -> str:
+    """Background colour of a normalised score: red (0, last) through yellow to green (1, first)."""
+    lo, mid, hi = (248, 105, 107), (255, 235, 132), (99, 190, 123)
+    a, b, f = (lo, mid, score * 2) if score < 0.5 else (mid, hi, score * 2 - 1)
+    return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b))
+
+
+def matrix_html(lb: Leaderboard) -> str:
+    mx = lb.matrix
+    if mx is None or not mx.methods:
+        return ""
+    head = ["method"] + [esc(f"{d} ({len(mx.tasks[d])} task{'s' if len(mx.tasks[d]) != 1 else ''})")
+                         + f'<br><small class="muted">score [95%]<br>{esc(" · ".join(["diverged"] + mx.collapse_labels[d]))}'
+                         f'</small>' for d in mx.domains]
+    th = "".join(f'<th class="l">{h}</th>' if i == 0 else f"<th>{h}</th>" for i, h in enumerate(head))
+    body = []
+    for m in mx.methods:
+        tds = [f'<td class="l">{esc(m)}</td>']
+        for d in mx.domains:
+            cell = mx.cell(m, d)
+            score = esc(fmt_matrix_score(cell))
+            text = (f'{"<strong>" + score + "</strong>" if cell.first else score}<br><small>{esc(fmt_stability(cell))}'
+                    f'</small>') if cell.ran else '<span class="muted">not run</span>'
+            style = f' style="background:{_scale(cell.score)}"' if cell.score is not None else ""
+            tds.append(f'<td class="l"{style}>{text}</td>')
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    text = (f"Cell: the method's mean {sections.NORMALISED}, over the domain's tasks, with its 95% bootstrap interval; "
+            "coloured red (last) to green (first), only for a method that ran every task of the domain (else the tasks "
+            "it ran are listed apart). ★ and bold: defensibly first on the domain. Then the divergence rate on the "
+            "domain's runs and the domain's mode-collapse metric over finished runs.")
+    tasks = "; ".join(f"{d}: {', '.join(mx.tasks[d]) or 'none with two ranked methods'}" for d in mx.domains)
+    png = plots.matrix_heatmap(mx)
+    fig = f"<figure>{img_tag(png, 'methods by domains heat map')}<figcaption>Normalised score by domain (grey: not " \
+          f"every task of the domain run).</figcaption></figure>" if png else ""
+    return (f'<p class="notes">{esc(text)}<br>Tasks: {esc(tasks)}.</p><div class="scroll"><table class="matrix">'
+            f'<thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody></table></div>' + fig)
 
 
 def stability_html(lb: Leaderboard) -> str:
@@ -332,17 +432,29 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
            "metric (★).</p>"]
     if lb.tables:
         out.append("<nav>" + "".join(f'<a href="#{slug(t.task + "-v" + t.version)}">{esc(t.task)}</a>' for t in lb.tables)
-                   + '<a href="#summary">summary</a><a href="#stability">stability</a></nav>')
+                   + ('<a href="#summary">summary</a>' if len(lb.tables) > 1 else "")
+                   + '<a href="#matrix">matrix</a><a href="#stability">stability</a></nav>')
     for t in lb.tables:
         out.append(f'<section class="task" id="{slug(t.task + "-v" + t.version)}">')
         out.append(f"<h2>{esc(t.task)} <small class=\"muted\">v{esc(t.version)} · main metric "
                    f"<code>{esc(t.main_metric)}</code></small></h2>")
         out.append(task_table_html(lb, t))
+        out.append(ranking_html(lb, t))
         out.append(figures_html(lb, t))
+        out.append(compute_html(lb, t))
         out.append(samples_html(lb, t))
         out.append("</section>")
-    out.append('<section id="summary"><h2>Across tasks: mean rank</h2>' + (summary_html(lb) or "<p>no ranked rows</p>")
+    if len(lb.tables) > 1:  # one task: its own rank intervals say it all
+        out.append('<section id="summary"><h2>Across tasks: like with like</h2>' + summary_html(lb) + "</section>")
+    out.append('<section id="matrix"><h2>Where each loss is good</h2>' + (matrix_html(lb) or "<p>no ranked rows</p>")
                + "</section>")
+    if lb.sensitivity.get("tasks"):
+        from ganbench.reporting.sensitivity import html_fragment
+
+        out.append('<section id="sensitivity"><h2>Protocol sensitivity</h2><p>Each task\'s ranking recomputed from '
+                   "the same trained generators under another evaluation protocol (<code>ganbench sensitivity</code>): "
+                   "Kendall's τ against the default ranking; moved ranks marked.</p>"
+                   + html_fragment(lb.sensitivity, heading="h3") + "</section>")
     out.append('<section id="stability"><h2>Stability across domains</h2>' + (stability_html(lb) or "<p>no runs</p>")
                + "</section>")
     extra = published_only_html(lb)
@@ -357,10 +469,10 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
 
 def write_html_report(records: list[dict], out_dir: str | Path, command: str = "", source: str = "",
                       problems: Iterable = (), test: str = "welch", title: str = "ganbench leaderboard",
-                      excluded: list[dict] = ()) -> Path:
+                      excluded: list[dict] = (), compare: list[str] | None = None) -> Path:
     from ganbench.core.atomic import atomic_write_text
 
-    lb = build_leaderboard(records, test, excluded=excluded)
+    lb = build_leaderboard(records, test, excluded=excluded, compare=compare)
     path = Path(out_dir) / "index.html"
     atomic_write_text(path, render_html(lb, title, command, source, problems))
     umask = os.umask(0)

@@ -1,10 +1,14 @@
-"""The leaderboard people read: tables + significance + published rows + stability, built once.
+"""The leaderboard people read: tables + significance + rank intervals + the cross-task summary +
+the methods × domains matrix + equal compute + published rows + stability, built once.
 
 :func:`build_leaderboard` gathers everything a report shows from the run records (tables from
-:mod:`ganbench.reporting.tables`, tests from :mod:`ganbench.reporting.stats`, published rows from
-:mod:`ganbench.reporting.published`, the cross-domain summary from :mod:`ganbench.reporting.stability`), so the
-Markdown here and the HTML of :mod:`ganbench.reporting.html` cannot disagree. Published rows are
-added after our rows, marked, and never enter a mean, a rank, a bold "best" or a test.
+:mod:`ganbench.reporting.tables`, tests from :mod:`ganbench.reporting.stats`, rank intervals from
+:mod:`ganbench.reporting.ranking`, the summary over equal task sets from
+:mod:`ganbench.reporting.aggregate`, the matrix from :mod:`ganbench.reporting.matrix`, the compute view
+from :mod:`ganbench.reporting.compute`, published rows from :mod:`ganbench.reporting.published`, the
+stability summary from :mod:`ganbench.reporting.stability`), so the Markdown and JSON here and the
+HTML of :mod:`ganbench.reporting.html` cannot disagree. Published rows are added after our rows,
+marked, and never enter a mean, a rank, a bold "best" or a test.
 """
 
 from __future__ import annotations
@@ -12,8 +16,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ganbench.reporting import markdown_sections as sections
+from ganbench.reporting.aggregate import Aggregate, cross_task_summary
+from ganbench.reporting.compute import equal_compute
+from ganbench.reporting.matrix import Matrix, build_matrix
 from ganbench.reporting.published import Published, PublishedRow, load_published
-from ganbench.reporting.tables import ARROW, TaskTable, build_tables, summary_ranks, to_markdown
+from ganbench.reporting.ranking import rank_tasks
+from ganbench.reporting.sensitivity import markdown_lines as sensitivity_lines, sensitivity_report
+from ganbench.reporting.tables import ARROW, TaskTable, build_tables, to_json, to_markdown
 from ganbench.reporting.stability import StabilitySummary, collapse_note, fmt_collapse, fmt_rate, fmt_spread, stability_summary
 from ganbench.reporting.stats import ALPHA, TESTS, compare_to_best
 
@@ -27,6 +37,11 @@ class Leaderboard:
     stability: StabilitySummary
     test: str = "welch"
     records_by_table: dict = field(default_factory=dict)  # (task, version) -> records
+    rankings: dict = field(default_factory=dict)  # (task, version) -> TaskRanking
+    summary: Aggregate | None = None  # the cross-task summary over equal task sets
+    matrix: Matrix | None = None
+    compute: dict = field(default_factory=dict)  # (task, version) -> TaskCompute
+    sensitivity: dict = field(default_factory=dict)  # the protocol-sensitivity panel (reporting/sensitivity.py)
 
     def published_for(self, table: TaskTable) -> list[tuple[PublishedRow, dict, dict]]:
         """(row, {column label: value} placed under our columns, {label: value} shown as a note)."""
@@ -46,9 +61,10 @@ class Leaderboard:
 
 
 def build_leaderboard(records: list[dict], test: str = "welch", published: Published | None = None,
-                      excluded: list[dict] = ()) -> Leaderboard:
+                      excluded: list[dict] = (), compare: list[str] | None = None) -> Leaderboard:
     """``excluded``: records two of which claim one run (:class:`ganbench.core.records.LoadedRecords`),
-    named in their task's notes and never used."""
+    named in their task's notes and never used. ``compare``: the methods of the cross-task summary
+    (default: the largest block of methods that all ran the same tasks)."""
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r}")
     tables = build_tables(records, excluded)
@@ -56,8 +72,13 @@ def build_leaderboard(records: list[dict], test: str = "welch", published: Publi
     for r in records:
         by_table[(r["task"]["name"], str(r["task"]["version"]))].append(r)
     comparisons = {(t.task, t.version): compare_to_best(t, test) for t in tables}
+    ranked = rank_tasks(tables)
+    summary = cross_task_summary(ranked, compare)
+    matrix = build_matrix(ranked, records, [m.label for m in summary.methods] if summary else [])
     return Leaderboard(records, tables, comparisons, published or load_published(), stability_summary(records), test,
-                       dict(by_table))
+                       dict(by_table), {(r.task, r.version): r for r in ranked}, summary, matrix,
+                       {(t.task, t.version): equal_compute(t, by_table[(t.task, t.version)]) for t in tables},
+                       sensitivity_report(records))
 
 
 def _md(text: str) -> str:
@@ -113,8 +134,26 @@ class MarkdownExtras:
                     + ", ".join(f"{_md(k)} {v.fmt()}" for k, v in rest.items()) for prow, rest in other))
         return lines
 
+    def sections(self, t: TaskTable) -> list[str]:
+        r = self.lb.rankings.get((t.task, t.version))
+        return sections.ranking_lines(r) if r is not None else []
+
     def appendix(self) -> list[str]:
-        return stability_markdown(self.lb) + published_only_markdown(self.lb)
+        lb = self.lb
+        summary = sections.summary_lines(lb.summary) if len(lb.tables) > 1 else []  # one task: its own ranking says it
+        return (summary + sections.matrix_lines(lb.matrix)
+                + sections.compute_lines([lb.compute[(t.task, t.version)] for t in lb.tables])
+                + sensitivity_markdown(lb) + stability_markdown(lb) + published_only_markdown(lb))
+
+
+def sensitivity_markdown(lb: Leaderboard) -> list[str]:
+    """Each task's ranking re-computed under the protocol knobs (``ganbench sensitivity``), with τ."""
+    if not lb.sensitivity.get("tasks"):
+        return []
+    return (["## Protocol sensitivity", "",
+             "Each task's ranking recomputed from the same trained generators under another evaluation protocol "
+             "(`ganbench sensitivity`): Kendall's τ against the default ranking, methods whose rank moves in **bold** "
+             "(▲ better, ▼ worse).", ""] + sensitivity_lines(lb.sensitivity, heading="###"))
 
 
 def stability_markdown(lb: Leaderboard) -> list[str]:
@@ -163,9 +202,19 @@ def published_only_markdown(lb: Leaderboard) -> list[str]:
 
 
 def leaderboard_markdown(records: list[dict], source: str = "", command: str = "", test: str = "welch",
-                         excluded: list[dict] = ()) -> str:
-    lb = build_leaderboard(records, test, excluded=excluded)
+                         excluded: list[dict] = (), compare: list[str] | None = None) -> str:
+    lb = build_leaderboard(records, test, excluded=excluded, compare=compare)
     return to_markdown(lb.tables, records, source=source, command=command, extras=MarkdownExtras(lb))
 
 
-__all__ = ["Leaderboard", "build_leaderboard", "leaderboard_markdown", "MarkdownExtras", "ARROW", "summary_ranks"]
+def leaderboard_json(lb: Leaderboard, problems: list | None = None) -> str:
+    """The tables (long format) and every judgement the Markdown shows: per task rank intervals,
+    defensibly first, seeds to separate neighbours, normalised scores; the cross-task summary;
+    the matrix; the equal-compute view. ``summary`` lists every method: compared ones with their
+    aggregate, the others with the compared tasks they skipped."""
+    from ganbench.reporting import report_json
+
+    return to_json(lb.tables, problems, {**report_json.payload(lb), "sensitivity": lb.sensitivity})
+
+
+__all__ = ["Leaderboard", "build_leaderboard", "leaderboard_markdown", "leaderboard_json", "MarkdownExtras", "ARROW"]

@@ -206,3 +206,71 @@ def quality_diversity(runs: Sequence[tuple[str, int, dict]], method_order: Seque
     _legend(fig, present, [colors[m] for m in present])
     return to_png(fig)
 
+
+
+def compute_curves(tc, method_order: Sequence[str]) -> bytes | None:
+    """The main metric against training steps and against wall-clock seconds, one line per run
+    (a :class:`~ganbench.reporting.compute.TaskCompute`); dashed lines mark the matched budgets."""
+    runs = [(m.label, r) for m in tc.methods for r in m.runs if r.points]
+    if not runs:
+        return None
+    fig, axes = _figure(2, width=4.4, height=2.9)
+    colors = {m: color(i) for i, m in enumerate(method_order)}
+    arrow = "↑" if tc.direction == "max" else "↓"
+    for ax, axis, name, budget in ((axes[0], 0, "training steps", tc.matched_steps),
+                                   (axes[1], 1, "wall-clock seconds" + (" (estimated)" if tc.estimated else ""),
+                                    tc.matched_seconds)):
+        for label, run in runs:
+            pts = [(p[axis], p[2]) for p in run.points if p[axis] is not None]
+            if pts:
+                x, y = zip(*pts)
+                ax.plot(x, y, marker="o", ms=3, lw=1.0, alpha=0.8, color=colors.get(label, "#333"))
+        if budget:
+            ax.axvline(budget, color="#888", ls="--", lw=0.8)
+        ax.set_xlabel(name, fontsize=8)
+        ax.set_ylabel(f"{tc.metric} {arrow}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    present = [m for m in method_order if any(label == m for label, _ in runs)]
+    _legend(fig, present, [colors.get(m, "#333") for m in present])
+    return to_png(fig)
+
+
+def matrix_heatmap(matrix) -> bytes | None:
+    """Methods × domains of a :class:`~ganbench.reporting.matrix.Matrix`: colour = normalised score
+    (0 last .. 1 first; grey where the method did not run every task of the domain), text = the
+    score, its interval and ★ where the method is defensibly first on the domain."""
+    if not matrix.methods or not matrix.domains:
+        return None
+    from matplotlib.figure import Figure
+
+    grid = np.full((len(matrix.methods), len(matrix.domains)), np.nan)
+    for i, m in enumerate(matrix.methods):
+        for j, d in enumerate(matrix.domains):
+            cell = matrix.cell(m, d)
+            if cell.score is not None:
+                grid[i, j] = cell.score
+    h = 0.45 * len(matrix.methods) + 1.2
+    fig = Figure(figsize=(1.9 * len(matrix.domains) + 2.2, h), dpi=90)
+    fig.subplots_adjust(left=1.6 / (1.9 * len(matrix.domains) + 2.2), right=0.97, top=1 - 0.5 / h, bottom=0.3 / h)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_facecolor("#e6e6e6")
+    im = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=0.0, vmax=1.0, aspect="auto")
+    for i, m in enumerate(matrix.methods):
+        for j, d in enumerate(matrix.domains):
+            cell = matrix.cell(m, d)
+            if cell.score is not None:
+                text = f"{cell.score:.2f}{' ★' if cell.first else ''}\n[{cell.interval[0]:.2f}, {cell.interval[1]:.2f}]"
+            elif cell.partial:
+                text = f"{len(cell.partial)}/{len(cell.partial) + len(cell.skipped)} tasks"
+            else:
+                text = "—"
+            dark = cell.score is not None and not 0.2 <= cell.score <= 0.8  # the colour map's dark ends
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+    ax.set_xticks(range(len(matrix.domains)))
+    ax.set_xticklabels(matrix.domains, fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(matrix.methods)))
+    ax.set_yticklabels(matrix.methods, fontsize=8)
+    fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02).ax.tick_params(labelsize=7)
+    return to_png(fig)

@@ -8,6 +8,9 @@ its smallest two-sided p-value is 0.1, so it can never reach 0.05). Both come fr
 
 Cases the tests cannot answer are said, not guessed: fewer than two seeds on a side, or no
 seed-to-seed variation at all on either side with different values.
+
+The other side of the question: how many seeds *would* tell two methods apart, if their means and
+spreads were the ones observed (:func:`seeds_needed`, a power analysis of the same two-sided test).
 """
 
 from __future__ import annotations
@@ -83,3 +86,73 @@ def compare_to_best(table, test: str = "welch", alpha: float = ALPHA) -> dict[st
         out[row.label] = Comparison(row.label, best.label, test, len(vals), len(ref), p,
                                     None if p is None else p < alpha, note)
     return out
+
+
+# --- how many seeds would separate two methods ----------------------------------------------------
+POWER = 0.8
+
+
+@dataclass
+class SeedsNeeded:
+    """Seeds per method that a two-sided test at ``alpha`` needs to tell two methods apart with
+    ``power``, if their true means and spreads were the ones observed. ``n`` is None when no number
+    of seeds can (equal means: ``note`` "equal means") or the spread is unknown (``note`` says why)."""
+
+    n: int | None
+    effect: float | None  # |mean difference| / pooled std (Cohen's d)
+    note: str = ""
+
+    def short(self) -> str:
+        if self.n is not None:
+            return str(self.n)
+        return "∞" if self.note == "equal means" else f"— ({self.note})"
+
+
+def seeds_needed_normal(diff: float, sd_a: float, sd_b: float, alpha: float = ALPHA, power: float = POWER) -> float:
+    """Seeds per method by the normal approximation, n = (z_{1-α/2} + z_{power})² (s_a² + s_b²) / Δ²
+    (unrounded; inf when Δ = 0). The t-test needs a seed or two more when n is small: see
+    :func:`seeds_needed`."""
+    from scipy.stats import norm
+
+    if diff == 0:
+        return math.inf
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    return z * z * (sd_a ** 2 + sd_b ** 2) / (diff * diff)
+
+
+def _t_power(n: int, d: float, alpha: float) -> float:
+    """Power of the two-sided two-sample t-test, n per group, standardised effect d (noncentral t)."""
+    from scipy.stats import nct, t
+
+    df = 2 * n - 2
+    crit = t.ppf(1 - alpha / 2, df)
+    nc = d * math.sqrt(n / 2)
+    return float(nct.sf(crit, df, nc) + nct.cdf(-crit, df, nc))
+
+
+def seeds_needed(a: Sequence[float], b: Sequence[float], alpha: float = ALPHA, power: float = POWER) -> SeedsNeeded:
+    """Smallest seeds per method n ≥ 2 at which a two-sided two-sample t-test at ``alpha`` has
+    ``power`` against the observed mean difference, with the pooled std sqrt((s_a² + s_b²)/2) of
+    the observed seeds (equal n per method: Welch's and Student's tests then coincide in df up to
+    the variance ratio). Exact power from the noncentral t distribution, searched upward from the
+    normal approximation (which never asks for more)."""
+    a, b = [float(x) for x in a], [float(x) for x in b]
+    if len(a) < 2 or len(b) < 2:
+        return SeedsNeeded(None, None, f"{min(len(a), len(b))} seed" + ("" if min(len(a), len(b)) == 1 else "s"))
+    ma, mb = sum(a) / len(a), sum(b) / len(b)
+    va = sum((x - ma) ** 2 for x in a) / (len(a) - 1)
+    vb = sum((x - mb) ** 2 for x in b) / (len(b) - 1)
+    diff = abs(ma - mb)
+    if diff == 0 or diff <= 1e-12 * max(abs(ma), abs(mb)):
+        return SeedsNeeded(None, 0.0, "equal means")
+    pooled = math.sqrt((va + vb) / 2)
+    if pooled == 0:
+        return SeedsNeeded(None, math.inf, "no seed variation")
+    d = diff / pooled
+    approx = seeds_needed_normal(diff, math.sqrt(va), math.sqrt(vb), alpha, power)
+    if approx > 10_000:  # the t and normal answers differ by less than a seed here
+        return SeedsNeeded(math.ceil(approx), d)
+    n = max(2, math.floor(approx))
+    while _t_power(n, d, alpha) < power:
+        n += 1
+    return SeedsNeeded(n, d)

@@ -1,10 +1,12 @@
-"""Leaderboard tables from run records: mean ± std over seeds, ranks, cross-task mean rank.
+"""Leaderboard tables from run records: mean ± std over seeds and ranks, per task.
 
 Records are grouped by (task, task version, objective, tag, config hash): runs under different
 configs or task versions are never averaged together. Only runs with status ``ok`` enter the
 means; diverged and failed runs are counted in their own columns. A metric whose provenance
 (sample count, feature extractor, reference) differs between groups of one task gets one column
 per provenance instead of one mixed column. Ranks use each task's main metric and its direction.
+There is no cross-task mean rank here: averaging each method over the tasks it happened to run
+compares different things; :mod:`ganbench.reporting.aggregate` compares methods over equal task sets.
 """
 
 from __future__ import annotations
@@ -212,18 +214,6 @@ def _differing(sig: tuple, all_sigs: list[tuple]) -> str:
     return ", ".join(parts) or "variant"
 
 
-def summary_ranks(tables: list[TaskTable]) -> list[dict]:
-    """Mean rank of each method label across the tasks where it ran."""
-    ranks: dict[str, dict[str, int]] = defaultdict(dict)
-    for t in tables:
-        for r in t.rows:
-            if r.rank is not None:
-                ranks[r.label][t.task] = min(r.rank, ranks[r.label].get(t.task, r.rank))
-    out = [{"method": m, "tasks": len(rk), "mean_rank": sum(rk.values()) / len(rk), "ranks": rk} for m, rk in ranks.items()]
-    out.sort(key=lambda d: (d["mean_rank"], -d["tasks"], d["method"]))
-    return out
-
-
 def _best_labels(table: TaskTable) -> dict[str, set[int]]:
     best: dict[str, set[int]] = {}
     for col in table.columns:
@@ -273,8 +263,9 @@ def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", 
                 extras: Any = None) -> str:
     """The leaderboard in Markdown. ``extras`` (optional) adds to it without changing the rest: its
     ``header(table)``/``cells(table, row)`` add trailing columns, ``rows(table)`` adds full rows after
-    ours (published values), ``notes(table)`` adds lines under the table, ``appendix()`` adds sections
-    at the end (see :mod:`ganbench.reporting.leaderboard`)."""
+    ours (published values), ``notes(table)`` adds lines under the table, ``sections(table)`` (if
+    present) adds blocks after them, ``appendix()`` adds sections at the end (see
+    :mod:`ganbench.reporting.leaderboard`)."""
     out = ["# ganbench leaderboard", ""]
     if command:
         out += [f"Made by `{command}`" + (f" from the run records in `{source}`." if source else "."), ""]
@@ -319,18 +310,21 @@ def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", 
         out += [f"- {note}" for note in t.notes]
         out += extras.notes(t) if extras is not None else []
         out.append("")
-    summary = summary_ranks(tables)
-    if len(tables) > 1 and summary:
-        out += ["## Across tasks: mean rank", ""]
-        tasks = [t.task for t in tables]
-        out.append("| method | tasks | mean rank | " + " | ".join(tasks) + " |")
-        out.append("|---|---|---|" + "|".join("---" for _ in tasks) + "|")
-        for s in summary:
-            ranks = [str(s["ranks"].get(t, "—")) for t in tasks]
-            out.append(f"| {s['method']} | {s['tasks']} | {s['mean_rank']:.2f} | " + " | ".join(ranks) + " |")
-        out.append("")
-    out += extras.appendix() if extras is not None else []
+        out += extras.sections(t) if hasattr(extras, "sections") else []
+    out += extras.appendix() if extras is not None else _summary(tables)
     return "\n".join(out)
+
+
+def _summary(tables: list[TaskTable]) -> list[str]:
+    """The cross-task summary over equal task sets, for a plain table report of several tasks
+    (``ganbench run`` of two tasks); the full report adds it among its other sections."""
+    if len(tables) < 2:
+        return []
+    from ganbench.reporting.aggregate import cross_task_summary
+    from ganbench.reporting.markdown_sections import summary_lines
+    from ganbench.reporting.ranking import rank_tasks
+
+    return summary_lines(cross_task_summary(rank_tasks(tables)))
 
 
 def to_rows(tables: list[TaskTable]) -> list[dict]:
@@ -363,15 +357,25 @@ def to_csv(tables: list[TaskTable]) -> str:
     return buf.getvalue()
 
 
-def to_json(tables: list[TaskTable], problems: list | None = None) -> str:
-    def clean(x):
-        return None if isinstance(x, float) and not math.isfinite(x) else x
+def clean_json(x):
+    """JSON without NaN/inf (not JSON): a non-finite number becomes null, in nested data too."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: clean_json(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [clean_json(v) for v in x]
+    return x
 
+
+def to_json(tables: list[TaskTable], problems: list | None = None, extra: dict | None = None) -> str:
+    """The tables in long format; ``extra`` adds top-level keys (the leaderboard's rankings,
+    cross-task summary, matrix and compute view: :func:`ganbench.reporting.leaderboard.leaderboard_json`)."""
     data = {
         "tables": [{"task": t.task, "version": t.version, "main_metric": t.main_metric,
-                    "rows": [{k: clean(v) for k, v in row.items()} for row in to_rows([t])], "notes": t.notes}
+                    "rows": [clean_json(row) for row in to_rows([t])], "notes": t.notes}
                    for t in tables],
-        "summary": summary_ranks(tables),
+        **clean_json(extra or {}),
         "skipped_files": [{"path": str(p), "reason": why} for p, why in (problems or [])],
     }
     return json.dumps(data, indent=2, ensure_ascii=False)

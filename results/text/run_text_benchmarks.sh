@@ -13,8 +13,11 @@ ganbench run text/oracle-l20 -o seqgan --steps 3315 --set pretrain_g_steps=3000 
 ganbench run text/coco -o mle --steps 1500 --seeds 0,1,2 --results $R --no-progress --no-table
 # Gumbel-softmax GAN (RelGAN-style relaxation, RSGAN loss, Adam 1e-4) from each seed's MLE generator
 # ({seed} in init_g is the run's own seed, so the three seeds share one config and one table row)
+# (made before the relaxation was a default: no MLE pre-training phase, SeqGAN's discriminator)
 ganbench run text/coco -o rsgan --steps 150 --seeds 0,1,2 --set gumbel=true --set lr_g=1e-4 --set lr_d=1e-4 \
-    --set beta1=0.9 --set "init_g=$R/text-coco__mle__s{seed}/checkpoint.pt" --results $R --no-progress --no-table
+    --set beta1=0.9 --set "init_g=$R/text-coco__mle__s{seed}/checkpoint.pt" --set pretrain_g_steps=0 \
+    --set "d_filter_sizes=[1,2,3,4,5,6,7,8,9,10,15,20]" \
+    --set "d_num_filters=[100,200,200,200,200,100,100,100,100,100,160,160]" --results $R --no-progress --no-table
 # SeqGAN on COCO: 1,500 MLE steps (reused), 100 D steps, 10 adversarial steps with 4 rollouts
 ganbench run text/coco -o seqgan --steps 1610 --set pretrain_g_steps=1500 --set pretrain_d_steps=100 \
     --set rollouts=4 --seeds 0,1,2 --results $R --no-progress --no-table

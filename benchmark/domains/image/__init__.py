@@ -6,6 +6,7 @@ task's own classifier), FID/KID/IS/PR/DC and image files in and out.
 """
 
 from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
+from ganbench.core.protocol import SAMPLE_COUNT, ProtocolVariant
 
 _IMG = "ganbench.domains.image.metrics:ImageMetrics"  # one feature pass for all
 
@@ -24,6 +25,20 @@ DOMAIN = Domain(
     # how much of the real distribution the generated one reaches
     collapse=(CollapseMetric("recall", MAX, ("recall",)), CollapseMetric("coverage", MAX, ("coverage",))),
     collapse_note="images: recall, coverage",
-    suite_objectives={"quick": ("ns", "hinge")},
+    suite_objectives={"quick": ("ns", "hinge"), "cross-domain": ("ns", "minimax", "hinge", "wgan-gp", "lsgan", "rsgan")},
     report_rank=4,  # after molecules in the stability table, where the committed leaderboards have it
+    # the feature space is the knob dgm-eval showed reorders image generators; the pretrained
+    # extractors run only where their weights are on disk, and only when asked (--variants
+    # extractor): on a CPU a ViT-B/14 pass over the samples costs minutes, not seconds
+    protocol_variants=(
+        *SAMPLE_COUNT,
+        ProtocolVariant("reference-train", "reference", {"reference_split": "train"},
+                        "the train split as the reference set (the tasks' default is test)"),
+        ProtocolVariant("extractor-inception-v3", "extractor", {"extractor": "inception-v3"},
+                        "Inception-v3 pool3 features (torch-fidelity), the FID of the literature", default=False,
+                        available="ganbench.domains.image.protocol:inception_missing"),
+        ProtocolVariant("extractor-dinov2", "extractor", {"extractor": "dinov2-vitb14"},
+                        "DINOv2 ViT-B/14 class-token features (dgm-eval, torch-fidelity 0.4)", default=False,
+                        available="ganbench.domains.image.protocol:dinov2_missing"),
+    ),
 )

@@ -28,6 +28,7 @@ Reference statistics of the MOSES Test and TestSF splits are computed once and c
 """
 
 from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric, SampleDrawing
+from ganbench.core.protocol import SAMPLE_COUNT, ProtocolVariant
 
 _MOL = "ganbench.domains.molecule"
 _BASIC = f"{_MOL}.metrics:MosesBasic"
@@ -69,6 +70,15 @@ DOMAIN = Domain(
     collapse_note="molecules: unique@10k, IntDiv",
     qd_pairs=(("intdiv", "validity"),),
     sample_drawing=SampleDrawing(f"{_MOL}.drawing:molecules_png", lines=200, alt="molecules"),
-    suite_objectives={"quick": ("mle",), "molecule": ("mle", "seqgan", "organ")},
+    suite_objectives={"quick": ("mle",), "molecule": ("mle", "seqgan", "organ"), "cross-domain": ("mle", "ns", "minimax", "hinge", "wgan-gp", "lsgan", "rsgan")},
     report_rank=3,
+    # MOSES' two reference sets: Test and TestSF (scaffolds unseen in training); and the sampling temperature
+    protocol_variants=(
+        *SAMPLE_COUNT,
+        ProtocolVariant("reference-testsf", "reference",
+                        {"metric": {f"{m}_test": f"{m}_testsf" for m in ("fcd", "snn", "frag", "scaf")}},
+                        "MOSES' scaffold split TestSF as the reference (e.g. fcd_testsf for fcd_test)"),
+        ProtocolVariant("temperature-0.8", "temperature", {"temperature": 0.8}, "samples drawn at temperature 0.8"),
+        ProtocolVariant("temperature-1.2", "temperature", {"temperature": 1.2}, "samples drawn at temperature 1.2"),
+    ),
 )

@@ -20,9 +20,12 @@ How to reuse it (the SMILES tasks do exactly this):
    (ORGAN: ``lam * sigmoid(D(tokens)) + (1 - lam) * chemistry(tokens)``); register the subclass
    under its own name. Rollouts, the delayed rollout policy, the MLE/D pre-training phases,
    checkpointing and the shared MLE snapshot (:mod:`.snapshots`) come with it.
-4. **Gumbel-softmax path**: ``--set gumbel=true`` makes ``G.generate`` return relaxed one-hot
-   samples and ``real_batch`` one-hot vectors, so the core objectives (ns, hinge, wgan-gp, rsgan,
-   ...) train the generator directly; ``--set init_g=PATH/checkpoint.pt`` starts from an MLE run.
+4. **Gumbel-softmax relaxation** (:mod:`.relaxation`), on by default for the core objectives (ns,
+   minimax, hinge, wgan-gp, lsgan, rsgan): ``G.generate`` returns relaxed one-hot samples and
+   ``real_batch`` one-hot vectors, so those losses train the generator directly, after an MLE phase
+   of ``pretrain_g_steps`` shared through the MLE snapshots; a task sets its relaxed defaults in
+   ``defaults["relaxed"]``. ``--set gumbel=false`` refuses them instead; ``--set
+   init_g=PATH/checkpoint.pt`` starts from a finished run's generator.
 
 Pieces: :class:`~.generator.SequenceGenerator` (likelihood, sampling, temperature, Gumbel
 relaxation), :class:`~.discriminator.CNNDiscriminator` (SeqGAN's filter sizes),

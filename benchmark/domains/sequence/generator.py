@@ -40,14 +40,16 @@ class SequenceGenerator(nn.Module):
     @classmethod
     def from_config(cls, task, cfg):
         """Registered as ``lstm-generator``. Config keys: g_emb_dim, g_hidden_dim, gumbel_beta_max,
-        gumbel_schedule, steps (the Gumbel annealing length); the task gives the vocabulary."""
+        gumbel_schedule, steps less pretrain_g_steps (the Gumbel annealing length: the adversarial
+        generator updates); the task gives the vocabulary."""
+        from ganbench.domains.sequence.relaxation import adversarial_steps
         from ganbench.nets.facts import require_sequence
 
         require_sequence(task, "lstm-generator")
         return cls(
             task.vocab_size, task.max_len, task.start_id, task.eos_id, task.pad_id,
             emb_dim=int(cfg["g_emb_dim"]), hidden_dim=int(cfg["g_hidden_dim"]), forbidden=task.forbidden,
-            gumbel_beta_max=float(cfg["gumbel_beta_max"]), gumbel_steps=int(cfg["steps"]),
+            gumbel_beta_max=float(cfg["gumbel_beta_max"]), gumbel_steps=adversarial_steps(cfg),
             gumbel_schedule=str(cfg["gumbel_schedule"]),
         )
 

@@ -2,8 +2,8 @@
 
 One step is one teacher-forced minibatch update of the mean per-token NLL, with SeqGAN's
 optimiser settings (Adam, lr 0.01, betas 0.9/0.999, gradient norm clipped at 5). The
-discriminator the task builds is ignored. SeqGAN and ORGAN reuse :func:`mle_update` for their
-pre-training phase.
+discriminator the task builds is ignored. SeqGAN, ORGAN and the relaxed adversarial losses reuse
+:func:`mle_phase` for their pre-training phase.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Mapping
 
 from ganbench.core.errors import UserError
 from ganbench.objectives.base import Objective, forward_precision
-from ganbench.domains.sequence.snapshots import fingerprint, save_snapshot
+from ganbench.domains.sequence.snapshots import fingerprint, load_snapshot, save_snapshot
 from ganbench.domains.sequence.task import SequenceTask, as_ids
 
 
@@ -24,12 +24,34 @@ def check_sequence_task(objective: Objective, task) -> None:
         )
 
 
-def mle_update(state) -> dict[str, float]:
+def mle_update(state, clip: float | None = None) -> dict[str, float]:
+    """One teacher-forced update; ``clip`` (default the config's ``grad_clip``) bounds the gradient norm."""
     real = as_ids(state.real_batch())
     with forward_precision(state):
         loss = state.G.nll(real)
-    norm = state.optimize("g", loss, clip=float(state.cfg["grad_clip"]) or None)
+    clip = float(state.cfg["grad_clip"] if clip is None else clip)
+    norm = state.optimize("g", loss, clip=clip or None)
     return {"loss_mle": float(loss.detach()), "grad_norm_g": norm}
+
+
+def mle_phase(state, steps: int, cfg: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """Step ``state.step`` of an MLE phase of ``steps`` updates that starts a longer run (SeqGAN's,
+    ORGAN's and the relaxed adversarial losses' pre-training), shared through the MLE snapshots:
+    at step 0 the phase fingerprints its start and, when an identical MLE computation already
+    stored its end state, loads it and turns the rest of the phase into no-ops; its last step
+    stores the end state for the next run. ``cfg``: the MLE settings (default the run's config)."""
+    cfg = state.cfg if cfg is None else cfg
+    if state.step == 0:
+        state.extras["mle_origin"] = fingerprint(state, cfg)
+        if load_snapshot(state, steps):
+            state.extras["mle_from_snapshot"] = True
+            return {"mle_snapshot_loaded": 1.0}
+    if state.extras.get("mle_from_snapshot"):
+        return {}
+    logs = mle_update(state, clip=float(cfg["grad_clip"]))
+    if state.step == steps - 1:
+        save_snapshot(state, steps)
+    return logs
 
 
 class MLE(Objective):

@@ -29,8 +29,7 @@ import torch.nn.functional as F
 
 from ganbench.core.errors import UserError
 from ganbench.objectives.base import Objective, forward_precision
-from ganbench.domains.sequence.mle import check_sequence_task, mle_update
-from ganbench.domains.sequence.snapshots import fingerprint, load_snapshot, save_snapshot
+from ganbench.domains.sequence.mle import check_sequence_task, mle_phase
 from ganbench.domains.sequence.rollout import policy_gradient_loss, rollout_rewards
 from ganbench.domains.sequence.task import as_ids
 
@@ -79,17 +78,7 @@ class SeqGAN(Objective):
 
     def pretrain_g(self, state, pre_g: int) -> dict[str, float]:
         """MLE phase; loads the shared snapshot of an identical MLE run when one exists."""
-        if state.step == 0:
-            state.extras["mle_origin"] = fingerprint(state)
-            if load_snapshot(state, pre_g):
-                state.extras["mle_from_snapshot"] = True
-                return {"mle_snapshot_loaded": 1.0}
-        if state.extras.get("mle_from_snapshot"):
-            return {}
-        logs = mle_update(state)
-        if state.step == pre_g - 1:
-            save_snapshot(state, pre_g)
-        return logs
+        return mle_phase(state, pre_g)
 
     def d_update(self, state) -> dict[str, float]:
         G, D, bs = state.G, state.D, int(state.cfg["batch_size"])

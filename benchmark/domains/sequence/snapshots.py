@@ -29,12 +29,14 @@ from ganbench.core.atomic import atomic_write
 MLE_KEYS = ("batch_size", "lr_g", "beta1", "beta2", "optimizer", "grad_clip", "g_emb_dim", "g_hidden_dim")
 
 
-def fingerprint(state) -> str:
-    """Identity of an MLE phase's starting point (call at step 0, before any update)."""
+def fingerprint(state, cfg=None) -> str:
+    """Identity of an MLE phase's starting point (call at step 0, before any update); ``cfg``: the
+    phase's settings when they are not the run's (a relaxed adversarial run pre-trains with mle's)."""
     h = hashlib.sha256()
     spec = state.task.spec
+    cfg = state.cfg if cfg is None else cfg
     h.update(f"{spec.name}|{spec.version}|".encode())
-    h.update(json.dumps({k: state.cfg.get(k) for k in MLE_KEYS}, sort_keys=True).encode())
+    h.update(json.dumps({k: cfg.get(k) for k in MLE_KEYS}, sort_keys=True).encode())
     for name, tensor in state.G.state_dict().items():
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())

@@ -22,7 +22,7 @@ from ganbench.domains.sequence.discriminator import SEQGAN_FILTER_SIZES, SEQGAN_
 from ganbench.nets import build_net
 
 # SeqGAN's sizes: generator embedding/hidden 32, CNN discriminator (see discriminator.py),
-# batch 64. The Gumbel keys only matter with --set gumbel=true (core adversarial objectives).
+# batch 64. The Gumbel keys only matter when the relaxation is on (``relaxed`` below).
 SEQUENCE_DEFAULTS: dict[str, Any] = {
     "g_arch": "lstm-generator",  # nets by name (ganbench list shows them)
     "d_arch": "cnn-discriminator",
@@ -37,6 +37,10 @@ SEQUENCE_DEFAULTS: dict[str, Any] = {
     "gumbel_beta_max": 100.0,  # RelGAN's maximum inverse temperature
     "gumbel_schedule": "exp",  # RelGAN's 'exp' annealing: beta_n = beta_max ** (n / steps)
     "init_g": "",  # a checkpoint.pt (e.g. of an mle run) whose generator weights start training; may contain {seed}
+    # What the adversarial losses (ns, hinge, wgan-gp, ...: objectives that need differentiable
+    # samples) train through on a sequence task, by default (see relaxation.py). A task sets its own
+    # pre-training length; ``--set gumbel=false`` refuses those losses instead.
+    "relaxed": {"gumbel": True, "pretrain_g_steps": 0},
 }
 
 
@@ -86,6 +90,22 @@ class SequenceTask(Task):
             load_generator_weights(G, str(cfg["init_g"]).replace("{seed}", str(cfg.get("seed", 0))))
         self._one_hot_batches = bool(cfg.get("gumbel", False))
         return G, D
+
+    # -- the relaxation the adversarial objectives train through (relaxation.py) ---------------
+    def check_config(self, objective, config: Mapping[str, Any]) -> None:
+        from ganbench.domains.sequence.relaxation import check_relaxed
+
+        check_relaxed(self, objective, config)
+
+    def pretrain_step(self, state) -> dict[str, float] | None:
+        from ganbench.domains.sequence.relaxation import pretrain_step
+
+        return pretrain_step(state)
+
+    def relaxation(self, config: Mapping[str, Any]) -> dict | None:
+        from ganbench.domains.sequence.relaxation import describe
+
+        return describe(self, config)
 
     # -- sampling --------------------------------------------------------------------------
     def sample(self, generator_net, n: int, rng, temperature: float | None = None):

@@ -9,6 +9,7 @@ live here; generators, discriminators and objectives are shared with molecules i
 """
 
 from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
+from ganbench.core.protocol import SAMPLE_COUNT, ProtocolVariant
 
 _TEXT = "ganbench.domains.text.metrics"
 
@@ -28,6 +29,13 @@ DOMAIN = Domain(
     collapse_note="text: Self-BLEU, lower is more diverse",
     # temperature sweeps (Caccia et al.): the diversity side on x, the quality side on y
     qd_pairs=(("nll_test", "nll_oracle"), ("self_bleu5", "bleu5"), ("nll_test", "bleu5")),
-    suite_objectives={"quick": ("mle", "seqgan"), "text": ("mle", "seqgan")},
+    suite_objectives={"quick": ("mle", "seqgan"), "text": ("mle", "seqgan"), "cross-domain": ("mle", "ns", "minimax", "hinge", "wgan-gp", "lsgan", "rsgan")},
     report_rank=2,
+    # sampling temperature: the quality-diversity trade-off that Caccia et al. showed reorders
+    # language GANs against MLE; BLEU's test split is fixed by the tasks, so no split variant here
+    protocol_variants=(
+        *SAMPLE_COUNT,
+        ProtocolVariant("temperature-0.8", "temperature", {"temperature": 0.8}, "samples drawn at temperature 0.8"),
+        ProtocolVariant("temperature-1.2", "temperature", {"temperature": 1.2}, "samples drawn at temperature 1.2"),
+    ),
 )

@@ -5,6 +5,7 @@
 """
 
 from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
+from ganbench.core.protocol import SAMPLE_COUNT
 
 _MODES = "ganbench.domains.toy.metrics:MixtureModeMetrics"
 
@@ -19,6 +20,8 @@ DOMAIN = Domain(
     # modes covered out of the task's number of modes, so ring8 and grid25 share one scale
     collapse=(CollapseMetric("modes covered (fraction)", MAX, ("modes_covered",), per="n_modes"),),
     collapse_note="toy: fraction of modes covered",
-    suite_objectives={"quick": ("ns", "hinge"), "toy": ("ns", "wgan-gp", "hinge")},
+    suite_objectives={"quick": ("ns", "hinge"), "toy": ("ns", "wgan-gp", "hinge"), "cross-domain": ("ns", "minimax", "hinge", "wgan-gp", "lsgan", "rsgan")},
     report_rank=1,
+    # the modes are the reference (no split to vary): only the sample count is a protocol choice
+    protocol_variants=SAMPLE_COUNT,
 )

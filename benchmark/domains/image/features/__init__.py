@@ -15,6 +15,8 @@ FEATURES.register("inception-v3", "ganbench.domains.image.features.inception:Inc
                   "torch-fidelity's TF-faithful Inception-v3: pool3 (2048) features, unbiased logits for IS; local weights file")
 FEATURES.register("classifier", "ganbench.domains.image.features.classifier:DomainClassifier",
                   "small CNN trained on the task's train split (fixed seed, cached): penultimate features, class logits")
+FEATURES.register("dinov2-vitb14", "ganbench.domains.image.features.dinov2:DINOv2",
+                  "DINOv2 ViT-B/14 (timm's architecture, Meta's weights from a local file): 768-d class token, dgm-eval's preprocessing")
 
 
 def build_extractor(name: str, task, device=None):
