@@ -139,3 +139,14 @@ def test_crash_records_and_run_records_share_one_layout(tmp_path):
     assert list(died) == list(ok)  # same keys, same order: one builder
     assert died["status"] == "failed" and died["steps"] == {"planned": 5, "completed": None}
     assert {k: died[k] for k in ("task", "config", "config_hash")} == {k: ok[k] for k in ("task", "config", "config_hash")}
+
+
+def test_periodic_evaluations_say_their_step_and_training_seconds(tmp_path):
+    """evals.jsonl: one line per eval_every steps (not at the end: the record has that), with the
+    training seconds so far, growing, evaluations left out (the equal-compute view's x axis)."""
+    out = execute(RunRequest("toy/ring8", "ns", 0, tmp_path, steps=60, progress=False,
+                             overrides={**SMALL_OVR, "eval_every": 20}))
+    lines = [json.loads(x) for x in (tmp_path / out.record["run_id"] / "evals.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines] == [20, 40]
+    assert 0 < lines[0]["seconds"] < lines[1]["seconds"] <= out.record["wall_time_s"]
+    assert all("modes_covered" in x for x in lines)

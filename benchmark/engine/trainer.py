@@ -298,6 +298,7 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
 
     bar = _progress(total, state.step, f"{task.spec.name} {objective.name}", progress_enabled(progress))
     diverged = None
+    eval_seconds = 0.0  # periodic evaluations of this process, left out of the evals' "seconds"
     t0 = time.perf_counter()
     try:
         while state.step < total:
@@ -328,9 +329,13 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
                 if state.step % 25 == 0:
                     bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k.startswith("loss")}, refresh=False)
             if eval_every and evaluate is not None and state.step % eval_every == 0 and state.step < total:
+                t_eval = time.perf_counter()
                 result = evaluate(G_ema or G, state.step)
+                # "seconds": training time so far, evaluations left out (the equal-compute view's x axis)
+                seconds = elapsed + (t_eval - t0) - eval_seconds
                 with open(evals_path, "a") as f:
-                    f.write(json.dumps({"step": state.step, **result}) + "\n")
+                    f.write(json.dumps({"step": state.step, "seconds": round(seconds, 3), **result}) + "\n")
+                eval_seconds += time.perf_counter() - t_eval
             if state.step % ckpt_every == 0 or state.step == total:
                 elapsed += time.perf_counter() - t0
                 t0 = time.perf_counter()
