@@ -164,8 +164,11 @@ def test_the_summary_compares_only_over_tasks_every_method_ran():
     assert named.tasks == ["t/1", "t/2", "t/3"] and named.chosen == "named"
     assert set(named.missing) == {"c", "d"} and named.missing["c"] == ["t/3"]
     (a,) = [m for m in named.methods if m.label == "a"]
-    # t/1, t/2: a is 2nd of 3 (0.5); t/3: a is 1st of 3 (1.0) -> mean over the three tasks
-    assert a.score == pytest.approx((0.5 + 0.5 + 1.0) / 3)
+    # ranks among the compared methods only: a is 2nd of the task's three on t/1 and t/2 (behind c,
+    # which this summary leaves out) and 1st on t/3, so among {a, b} it is first everywhere
+    assert a.score == pytest.approx(1.0) and a.per_task == {"t/1": 1.0, "t/2": 1.0, "t/3": 1.0}
+    (b,) = [m for m in named.methods if m.label == "b"]
+    assert b.score == pytest.approx(0.0) and named.defensibly_first() == ["a"]
 
 
 def test_identical_methods_tie_across_tasks():

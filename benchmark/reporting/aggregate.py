@@ -2,8 +2,9 @@
 
 A mean rank over the tasks each method happened to run compares nothing: a method first on the
 one task it ran beats one that is second on six. Here the cross-task score of a method is the mean
-of its per-task normalised score (:mod:`ganbench.reporting.ranking`: rank scaled to [0, 1] among the
-methods ranked on the task) over one set of tasks, the same for every compared method;
+of its per-task normalised score (rank scaled to [0, 1], as in :mod:`ganbench.reporting.ranking`, but
+among the compared methods only, so a method the summary leaves out never moves the others) over
+one set of tasks, the same for every compared method;
 :func:`aggregate` refuses a method that lacks one of the tasks. Intervals come from the per-task
 bootstrap resamples taken jointly (resample b of every task, averaged), so the overall rank
 interval carries the seed noise of every task; methods whose interval reaches rank 1 are
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ganbench.core.errors import UserError
-from ganbench.reporting.ranking import CONFIDENCE, TaskRanking, competition_ranks, percentile_interval
+from ganbench.reporting.ranking import CONFIDENCE, TaskRanking, competition_ranks, normalise, percentile_interval
 
 MAX_CANDIDATES = 4096  # closed task sets examined when choosing the block
 
@@ -111,17 +112,22 @@ def aggregate(rankings: list[TaskRanking], methods: list[str], tasks: list[str],
                         "of them ran (leave the method or the task out)")
     if len(methods) < 2 or not tasks:
         raise UserError("an aggregate compares at least two methods over at least one task")
-    resamples = min(by_key[t].boot_normalised.shape[0] for t in tasks)
+    resamples = min(by_key[t].boot_ranks.shape[0] for t in tasks)
     boot = np.zeros((resamples, len(methods)))
     point = np.zeros(len(methods))
     per_task: dict[str, dict[str, float]] = {m: {} for m in methods}
+    k = len(methods)
     for t in tasks:
         r = by_key[t]
         idx = [r.index(m) for m in methods]
-        boot += r.boot_normalised[:resamples, idx]
-        for m, i in zip(methods, idx):
-            point[methods.index(m)] += r.methods[i].normalised
-            per_task[m][t] = r.methods[i].normalised
+        # ranks among the compared methods only (a task's other methods never shift them): the
+        # order of the task's ranks restricted to the compared columns, ties kept
+        sub_boot = competition_ranks(-r.boot_ranks[:resamples, idx].astype(float))
+        sub_point = competition_ranks(-np.array([float(r.methods[i].rank) for i in idx]))
+        boot += normalise(sub_boot, k)
+        for j, m in enumerate(methods):
+            point[j] += float(normalise(sub_point[j], k))
+            per_task[m][t] = float(normalise(sub_point[j], k))
     boot /= len(tasks)
     point /= len(tasks)
     ranks = competition_ranks(boot)

@@ -222,7 +222,7 @@ def summary_html(lb: Leaderboard) -> str:
     how = "the methods named by --compare" if agg.chosen == "named" else \
         "the largest block of these records in which every method ran every task"
     text = (f"{len(agg.methods)} methods over the {len(agg.tasks)} tasks every one of them ran ({how}). Score = mean over "
-            f"those tasks of the per-task {sections.NORMALISED}; intervals: 95% bootstrap, seeds resampled within every "
+            f"those tasks of the per-task {sections.SUMMARY_NORMALISED}; intervals: 95% bootstrap, seeds resampled within every "
             f"task jointly ({agg.resamples} resamples). A method that skipped one of these tasks is listed apart, never "
             f"averaged over fewer tasks.")
     rows = [[f"<strong>{esc(m.label)}</strong>" if m.first else esc(m.label), str(m.rank),

@@ -17,6 +17,9 @@ from ganbench.reporting.tables import ARROW, _num
 
 NORMALISED = ("normalised score = 1 − (rank − 1)/(k − 1) among the k methods ranked on the task "
               "(1 first, 0 last, whatever the metric's units)")
+# the cross-task summary re-ranks each task among the compared methods (reporting/aggregate.py)
+SUMMARY_NORMALISED = ("normalised score 1 − (rank − 1)/(k − 1), ranked among the k compared methods only "
+                      "(1 first, 0 last: another method of a task never moves them)")
 DIVERGED_RULE = ("a diverged seed, or a finished one whose main metric is not finite, counts as the task's worst "
                  "observed value{worst}; crashed runs are left out")
 
@@ -76,7 +79,7 @@ def summary_lines(agg: Aggregate | None) -> list[str]:
     how = ("the methods named by --compare" if agg.chosen == "named"
            else "the largest block of these records in which every method ran every task")
     out += [f"{len(agg.methods)} methods over the {len(agg.tasks)} tasks every one of them ran ({how}). Score = mean "
-            f"over those tasks of the per-task {NORMALISED}; intervals: 95% bootstrap, seeds resampled within every "
+            f"over those tasks of the per-task {SUMMARY_NORMALISED}; intervals: 95% bootstrap, seeds resampled within every "
             f"task jointly ({agg.resamples} resamples). A method that skipped one of these tasks is listed below, "
             f"never averaged over fewer tasks. Defensibly first overall: {_firsts(agg.defensibly_first())}.", ""]
     rows = []

@@ -8,7 +8,7 @@ alone knows what a number means.
 
 from __future__ import annotations
 
-from ganbench.reporting.markdown_sections import NORMALISED, compute_caption, diverged_rule
+from ganbench.reporting.markdown_sections import NORMALISED, SUMMARY_NORMALISED, compute_caption, diverged_rule
 from ganbench.reporting.stats import ALPHA, POWER
 
 
@@ -40,7 +40,7 @@ def summary(lb) -> tuple[dict | None, list[dict]]:
         return None, []
     head = {"tasks": agg.tasks, "chosen": agg.chosen, "resamples": agg.resamples,
             "defensibly_first": agg.defensibly_first(), "single_seed": agg.single_seed,
-            "method": f"mean over these tasks (every compared method ran each) of the per-task {NORMALISED}; "
+            "method": f"mean over these tasks (every compared method ran each) of the per-task {SUMMARY_NORMALISED}; "
                       "95% bootstrap with seeds resampled within every task jointly"}
     rows = [{"method": m.label, "compared": True, "score": m.score, "score_interval": list(m.interval), "rank": m.rank,
              "rank_interval": list(m.rank_interval), "p_first": m.p_first, "defensibly_first": m.first,
