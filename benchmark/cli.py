@@ -1,4 +1,4 @@
-"""``ganbench``: list | run | sweep | eval | report | sensitivity.
+"""``ganbench``: list | run | sweep | eval | report | sensitivity | cache.
 
 Every user error (unknown name, malformed option, missing data, bad sample file) is one line on
 stderr and exit code 2; a run that diverges or fails is a result recorded in its run record, and
@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "'all', or 'default' (the default: each domain's cheap set)")
     sens.add_argument("--device", default="auto", help="where to evaluate: auto, cpu, cuda, cuda:N or mps (default auto)")
     sens.add_argument("--data-dir", default=None)
+    from ganbench.cli_cache import add_parser as add_cache_parser
+
+    add_cache_parser(sub)
     for command in sub.choices.values():  # --plugin also after the command name
         command.add_argument("--plugin", dest="plugin_after", action="append", default=argparse.SUPPRESS,
                              metavar="MODULE_OR_FILE", help=plugin_help)
@@ -327,8 +330,14 @@ def cmd_sensitivity(args) -> int:
     return 1 if any(r.failed or r.error for r in done) else 0
 
 
+def cmd_cache(args) -> int:
+    from ganbench.cli_cache import cmd_cache as run
+
+    return run(args)
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "eval": cmd_eval, "report": cmd_report,
-            "sensitivity": cmd_sensitivity}
+            "sensitivity": cmd_sensitivity, "cache": cmd_cache}
 
 
 def _one_line(text: str) -> str:

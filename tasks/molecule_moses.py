@@ -88,11 +88,11 @@ class Moses(SmilesTask):
         return SmilesSamples(smiles[:n] if n else smiles, source="test split")
 
     def build_references(self) -> MoleculeReferences:
-        test, testsf, train = self.path(TEST), self.path(TEST_SF), self.path(TRAIN)
+        from ganbench.domains.molecule.shipped import MOSES as SHIPPED  # Test/TestSF statistics shipped with ganbench
+
+        train = self.path(TRAIN)
         return MoleculeReferences(
-            splits={"test": ReferenceSet("moses-test", partial(read_smiles_csv, test), key=TEST.sha256),
-                    "testsf": ReferenceSet("moses-testsf", partial(read_smiles_csv, testsf), key=TEST_SF.sha256,
-                                           properties=False)},
+            splits={split: SHIPPED.reference_set(split, self.data) for split in ("test", "testsf")},
             train_index=lambda: SmilesIndex.cached(train, TRAIN.sha256, lambda: self._train),
             guacamol=lambda: GuacamolReference(lambda: self._train, key=TRAIN.sha256),
         )

@@ -63,9 +63,8 @@ def tokens_fcd(smiles: str) -> list[int]:
     return [INDEX.get(t, UNK) for t in _FCD_REGEX.findall(smiles + ".")]
 
 
-@lru_cache(maxsize=1)
-def chemnet_weights() -> dict[str, torch.Tensor]:
-    """The ChemNet weights from the ``fcd`` package's ChemNet_v0.13_pretrained.pt (weights only)."""
+def chemnet_weights_file() -> Path:
+    """The ``fcd`` package's ChemNet_v0.13_pretrained.pt (its identity is part of shipped FCD statistics)."""
     import importlib.util
 
     spec = importlib.util.find_spec("fcd")
@@ -73,7 +72,13 @@ def chemnet_weights() -> dict[str, torch.Tensor]:
         from ganbench.core.errors import UserError
 
         raise UserError("FCD needs the ChemNet weights of the 'fcd' package: pip install fcd (or ganbench[molecule])")
-    layers = torch.load(Path(spec.origin).parent / "ChemNet_v0.13_pretrained.pt", map_location="cpu", weights_only=True)
+    return Path(spec.origin).parent / "ChemNet_v0.13_pretrained.pt"
+
+
+@lru_cache(maxsize=1)
+def chemnet_weights() -> dict[str, torch.Tensor]:
+    """The ChemNet weights from the ``fcd`` package's ChemNet_v0.13_pretrained.pt (weights only)."""
+    layers = torch.load(chemnet_weights_file(), map_location="cpu", weights_only=True)
     kinds = [kind for kind, _ in layers]
     if kinds != ["Conv1d", "Conv1d", "LSTM", "LSTM"]:  # pragma: no cover - a different ChemNet
         raise RuntimeError(f"unexpected ChemNet layout {kinds}")
@@ -180,8 +185,8 @@ class ChemNet:
             h2, c2 = _cell(gates, c2)
         return h2
 
-    def activations(self, sequences: list[list[int]]) -> np.ndarray:
-        """[N, 512] float32 activations, rows in input order (a host array)."""
+    def activations(self, sequences: list[list[int]], progress=None) -> np.ndarray:
+        """[N, 512] float32 activations, rows in input order (a host array); ``progress(n)`` after each batch."""
         n = len(sequences)
         out = np.zeros((n, 512), dtype=np.float32)
         if n == 0:
@@ -202,12 +207,15 @@ class ChemNet:
             res = torch.empty_like(h)
             res[sub] = h
             out[idx] = res.cpu().numpy()
+            if progress is not None:
+                progress(len(idx))
         return out
 
 
-def moses_activations(smiles: list[str], batch: int = 1024, device: str | torch.device | None = None) -> np.ndarray:
+def moses_activations(smiles: list[str], batch: int = 1024, device: str | torch.device | None = None,
+                      progress=None) -> np.ndarray:
     """ChemNet activations of canonical SMILES the way MOSES (fcd_torch) computes them."""
-    return ChemNet(PAD_LEN, batch, device).activations([tokens_moses(s) for s in smiles])
+    return ChemNet(PAD_LEN, batch, device).activations([tokens_moses(s) for s in smiles], progress)
 
 
 def fcd_package_activations(smiles: list[str], batch: int = 1024, device: str | torch.device | None = None) -> np.ndarray:

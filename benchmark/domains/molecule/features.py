@@ -39,13 +39,21 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def parallel_map(fn: Callable[[list], list], items: Sequence, n_jobs: int | None = None, chunk: int = CHUNK) -> list:
-    """``fn`` over chunks of ``items`` (flattened results, input order), in worker processes when it pays."""
+def parallel_map(fn: Callable[[list], list], items: Sequence, n_jobs: int | None = None, chunk: int = CHUNK,
+                 progress: Callable[[int], None] | None = None) -> list:
+    """``fn`` over chunks of ``items`` (flattened results, input order), in worker processes when it pays.
+    ``progress(n)`` is called as each chunk of n items is done (a progress bar's update)."""
     items = list(items)
     n_jobs = available_cpus() if n_jobs is None else max(1, int(n_jobs))
     chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+
+    def done(part: list) -> list:
+        if progress is not None:
+            progress(len(part))
+        return part
+
     if n_jobs == 1 or len(items) < PARALLEL_MIN:
-        return [r for c in chunks for r in fn(c)]
+        return [r for c in chunks for r in done(fn(c))]
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     # Forked workers inherit the parent's heap (reference sets can hold millions of objects); frozen
     # objects are never traversed by the workers' garbage collector, so their pages stay shared
@@ -54,7 +62,7 @@ def parallel_map(fn: Callable[[list], list], items: Sequence, n_jobs: int | None
     try:
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=mp.get_context(method),
                                  initializer=_worker_init) as pool:
-            return [r for part in pool.map(fn, chunks) for r in part]
+            return [r for part in pool.map(fn, chunks) for r in done(part)]
     finally:
         gc.unfreeze()
 
@@ -162,7 +170,7 @@ def _moses_reference_chunk(smiles: list[str], properties: bool = True) -> list:
 
 
 def moses_table(smiles: Sequence, n_jobs: int | None = None, reference: bool = False,
-                properties: bool = True) -> MosesTable:
+                properties: bool = True, progress: Callable[[int], None] | None = None) -> MosesTable:
     """The feature table of ``smiles`` (anything that is not a string counts as invalid).
 
     ``reference``: features of the molecules parsed from the strings as given, one row per
@@ -175,7 +183,7 @@ def moses_table(smiles: Sequence, n_jobs: int | None = None, reference: bool = F
     smiles = list(smiles)
     distinct = list(dict.fromkeys(s for s in smiles if isinstance(s, str) and s))
     chunk_fn = partial(_moses_reference_chunk, properties=properties) if reference else _moses_chunk
-    records = dict(zip(distinct, parallel_map(chunk_fn, distinct, n_jobs)))
+    records = dict(zip(distinct, parallel_map(chunk_fn, distinct, n_jobs, progress=progress)))
     canonical = [records[s][0] if isinstance(s, str) and s and records[s] is not None else None for s in smiles]
     valid = np.array([c is not None for c in canonical], dtype=bool)
     row_of: dict[str, int] = {}
