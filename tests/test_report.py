@@ -99,3 +99,24 @@ def test_a_diverged_record_without_a_step_is_counted_without_one():
     r["diverged"] = {"reason": "nan"}
     (table,) = build_tables([r, rec("t/a", "x", 1, 1.0)])
     assert table.rows[0].n_diverged == 1 and table.rows[0].diverged_steps == []
+
+
+def test_one_method_at_two_budgets_gets_two_labels_and_its_own_numbers():
+    """A suite's short runs beside the default ones: same objective, no variant setting, other step
+    counts. Each row is named by its budget, and its test and rank interval are its own."""
+    from ganbench.reporting.leaderboard import build_leaderboard
+
+    recs = [rec("t/a", "ns", s, v) for s, v in enumerate((5.0, 5.5, 6.0))]
+    short = [rec("t/a", "ns", s, v, chash="h2") for s, v in enumerate((1.0, 1.5, 2.0))]
+    for r in short:
+        r["config"] = {"steps": 3}
+    other = [rec("t/a", "x", s, v, chash="h3") for s, v in enumerate((1.0, 1.2, 1.4))]
+    twins = [rec("t/a", "x", s, v, chash="h4") for s, v in enumerate((3.0, 3.2, 3.4))]  # same steps: by config
+    (table,) = build_tables(recs + short + other + twins)
+    labels = [r.label for r in table.rows]
+    assert labels == ["ns[steps=10]", "x[config h4]", "ns[steps=3]", "x[config h3]"]
+    lb = build_leaderboard(recs + short + other + twins)
+    comps = lb.comparisons[("t/a", "1")]
+    assert set(comps) == set(labels)  # one comparison per row, none overwritten by a namesake
+    assert comps["ns[steps=10]"].method == comps["ns[steps=10]"].best  # the 10-step ns is best, the 3-step one is not
+    assert comps["ns[steps=3]"].p_value is not None and comps["ns[steps=3]"].p_value != comps["x[config h4]"].p_value

@@ -78,12 +78,14 @@ class Row:
     errors: list[str] = field(default_factory=list)
     values: dict[str, list[float]] = field(default_factory=dict)  # column label -> finite per-seed values (significance tests)
     variant: str = ""  # the settings that differ from the task's defaults, e.g. "g_arch=my-mlp,ema=0.999"
+    qualifier: str = ""  # what tells apart rows the above would label alike (their budgets: "steps=1000")
 
     @property
     def label(self) -> str:
         """The objective, then the user's tag if any, else the settings that make the run a variant
-        (architecture, regularisers, learning rates): two rows never share a label by accident."""
-        suffix = self.tag or self.variant
+        (architecture, regularisers, learning rates), then what still tells it from another row of
+        its table (:func:`_disambiguate`): two rows never share a label."""
+        suffix = ",".join(s for s in (self.tag or self.variant, self.qualifier) if s)
         return f"{self.objective}[{suffix}]" if suffix else self.objective
 
 
@@ -193,6 +195,7 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
             row.cells[col.label] = Cell(mean, std, n, len(vals) - n)
             row.values[col.label] = finite
         rows.append(row)
+    _disambiguate(rows)
     # rank on the main metric (direction-aware); rows without a finite value rank last
     if main_cols:
         sign = -1.0 if main_cols[0].direction == "max" else 1.0
@@ -206,6 +209,22 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
             r.rank = rank
         rows = [r for _, r in keyed]
     return TaskTable(task, version, main_metric or "", columns, rows, main_column)
+
+
+def _disambiguate(rows: list[Row]) -> None:
+    """Give rows that would share a label a qualifier: their step count where that tells them apart
+    (the same method at two budgets, e.g. a suite's short runs beside the default ones; the budget
+    is not a variant setting), else the start of their config hash. Significance tests, rank
+    intervals and the cross-task summary key on the label, so two rows must never share one."""
+    by_label: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_label[r.label].append(r)
+    for same in by_label.values():
+        if len(same) < 2:
+            continue
+        by_steps = len({r.steps for r in same}) == len(same)
+        for r in same:
+            r.qualifier = f"steps={r.steps}" if by_steps else f"config {r.config_hash[:8]}"
 
 
 def _differing(sig: tuple, all_sigs: list[tuple]) -> str:
