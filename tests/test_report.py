@@ -120,3 +120,6 @@ def test_one_method_at_two_budgets_gets_two_labels_and_its_own_numbers():
     assert set(comps) == set(labels)  # one comparison per row, none overwritten by a namesake
     assert comps["ns[steps=10]"].method == comps["ns[steps=10]"].best  # the 10-step ns is best, the 3-step one is not
     assert comps["ns[steps=3]"].p_value is not None and comps["ns[steps=3]"].p_value != comps["x[config h4]"].p_value
+    # the matrix reads the records itself: its divergence/collapse cells name the rows as the tables do
+    for label in labels:
+        assert lb.matrix.cells[(label, "t")].stability is not None, label

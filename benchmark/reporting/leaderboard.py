@@ -23,7 +23,7 @@ from ganbench.reporting.matrix import Matrix, build_matrix
 from ganbench.reporting.published import Published, PublishedRow, load_published
 from ganbench.reporting.ranking import rank_tasks
 from ganbench.reporting.sensitivity import markdown_lines as sensitivity_lines, sensitivity_report
-from ganbench.reporting.tables import ARROW, TaskTable, build_tables, to_json, to_markdown
+from ganbench.reporting.tables import ARROW, TaskTable, build_tables, row_labels, to_json, to_markdown
 from ganbench.reporting.stability import StabilitySummary, collapse_note, fmt_collapse, fmt_rate, fmt_spread, stability_summary
 from ganbench.reporting.stats import ALPHA, TESTS, compare_to_best
 
@@ -74,7 +74,8 @@ def build_leaderboard(records: list[dict], test: str = "welch", published: Publi
     comparisons = {(t.task, t.version): compare_to_best(t, test) for t in tables}
     ranked = rank_tasks(tables)
     summary = cross_task_summary(ranked, compare)
-    matrix = build_matrix(ranked, records, [m.label for m in summary.methods] if summary else [])
+    matrix = build_matrix(ranked, records, [m.label for m in summary.methods] if summary else [],
+                          row_labels=row_labels(tables))
     return Leaderboard(records, tables, comparisons, published or load_published(), stability_summary(records), test,
                        dict(by_table), {(r.task, r.version): r for r in ranked}, summary, matrix,
                        {(t.task, t.version): equal_compute(t, by_table[(t.task, t.version)]) for t in tables},

@@ -52,12 +52,18 @@ class Matrix:
         return self.cells.get((method, domain)) or MatrixCell()
 
 
-def _labelled(records: list[dict]) -> list[dict]:
-    """Records with the table's row label as their stability label: the stability summary names a
-    run objective[tag]; a variant without a tag is a row of its own in the tables."""
+def _labelled(records: list[dict], row_labels: dict | None = None) -> list[dict]:
+    """Records with their table row's label as their stability label (the stability summary names a
+    run objective[tag]): ``row_labels`` maps (task, version, objective, tag, config hash) to the
+    label the tables gave the row (:func:`ganbench.reporting.tables.row_labels`, which tells apart
+    one method at two budgets); without it, a variant without a tag is a row of its own."""
     out = []
     for rec in records:
-        if not rec.get("tag") and rec.get("variant"):
+        label = (row_labels or {}).get((rec["task"]["name"], str(rec["task"]["version"]), rec["objective"],
+                                        rec.get("tag"), rec.get("config_hash")))
+        if label is not None:
+            rec = {**rec, "tag": label[len(rec["objective"]) + 1:-1] if label != rec["objective"] else None}
+        elif not rec.get("tag") and rec.get("variant"):
             rec = {**rec, "tag": variant_label(rec["variant"])}
         out.append(rec)
     return out
@@ -69,9 +75,10 @@ def _domain_order(names: set[str]) -> list[str]:
 
 
 def build_matrix(rankings: list[TaskRanking], records: list[dict], method_order: list[str] = (),
-                 confidence: float = CONFIDENCE) -> Matrix:
+                 confidence: float = CONFIDENCE, row_labels: dict | None = None) -> Matrix:
     """The matrix of every ranked method over the domains of ``rankings``; ``method_order`` puts
-    those methods first (the cross-task summary's order), the rest alphabetically."""
+    those methods first (the cross-task summary's order), the rest alphabetically; ``row_labels``:
+    the tables' label of each record (see :func:`_labelled`)."""
     by_domain: dict[str, list[TaskRanking]] = defaultdict(list)
     for r in rankings:
         by_domain[r.domain].append(r)
@@ -79,7 +86,7 @@ def build_matrix(rankings: list[TaskRanking], records: list[dict], method_order:
     labels = {m.label for r in rankings for m in r.methods}
     methods = [m for m in method_order if m in labels] + sorted(labels - set(method_order))
     recs_by_domain: dict[str, list[dict]] = defaultdict(list)
-    for rec in _labelled(records):
+    for rec in _labelled(records, row_labels):
         recs_by_domain[rec["task"]["name"].split("/", 1)[0]].append(rec)
     cells: dict[tuple[str, str], MatrixCell] = {}
     tasks: dict[str, list[str]] = {}

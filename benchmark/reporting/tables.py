@@ -211,6 +211,12 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
     return TaskTable(task, version, main_metric or "", columns, rows, main_column)
 
 
+def row_labels(tables: list[TaskTable]) -> dict[tuple, str]:
+    """(task, version, objective, tag, config hash) -> the label of the row its records fill, for the
+    views that read records themselves (stability in the matrix) and must name rows as the tables do."""
+    return {(t.task, t.version, r.objective, r.tag, r.config_hash): r.label for t in tables for r in t.rows}
+
+
 def _disambiguate(rows: list[Row]) -> None:
     """Give rows that would share a label a qualifier: their step count where that tells them apart
     (the same method at two budgets, e.g. a suite's short runs beside the default ones; the budget
