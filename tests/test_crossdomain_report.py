@@ -6,11 +6,8 @@ import re
 
 import pytest
 
-import ganbench.domains as domains_mod
 from ganbench.cli import main
 from ganbench.core.domain import MAX, CollapseMetric, Domain
-from ganbench.core.registry import Registry
-from ganbench.domains import DOMAINS
 from ganbench.reporting.compute import equal_compute
 from ganbench.reporting.leaderboard import build_leaderboard, leaderboard_json, leaderboard_markdown
 from ganbench.reporting.matrix import build_matrix
@@ -18,17 +15,15 @@ from ganbench.reporting.ranking import rank_tasks
 from ganbench.reporting.tables import build_tables
 from ganbench.core.records import load_records, write_record
 
+from domain_fixtures import add_domain
+
 ZETA = Domain(name="zeta", summary="a domain that exists only in this test",
               collapse=(CollapseMetric("spread", MAX, ("spread",)),), report_rank=0)
 
 
 @pytest.fixture
 def with_zeta(monkeypatch):
-    reg = Registry("domain")
-    for e in DOMAINS.entries():
-        reg.register(e.name, e.target, e.summary, **e.meta)
-    reg.register("zeta", f"{__name__}:ZETA", ZETA.summary)
-    monkeypatch.setattr(domains_mod, "DOMAINS", reg)
+    add_domain(monkeypatch, "zeta", f"{__name__}:ZETA", ZETA.summary)
 
 
 def rec(task, objective, seed, value, status="ok", main="m", steps=100, wall=10.0, extra=None, direction="max"):

@@ -9,9 +9,7 @@ import sys
 
 import pytest
 
-import ganbench.domains as domains_mod
 from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric, SampleDrawing
-from ganbench.core.registry import Registry
 from ganbench.domains import DOMAINS, declared, domain_of
 from ganbench.metrics import METRICS
 from ganbench.metrics.base import MetricFamily
@@ -19,6 +17,8 @@ from ganbench.objectives import OBJECTIVES
 from ganbench.reporting.stability import _norm, collapse_note, stability_summary
 from ganbench.engine.suites import SUITES, get_suite
 from ganbench.tasks import TASKS
+
+from domain_fixtures import add_domain
 
 DECLARED = declared()
 
@@ -148,12 +148,7 @@ SPACE = Domain(
 @pytest.fixture
 def with_space(monkeypatch):
     """DOMAINS plus the fake domain, swapped in the way a new registry line would add it."""
-    reg = Registry("domain")
-    for e in DOMAINS.entries():
-        reg.register(e.name, e.target, e.summary, **e.meta)
-    reg.register("space", f"{__name__}:SPACE", SPACE.summary)
-    monkeypatch.setattr(domains_mod, "DOMAINS", reg)
-    return reg
+    return add_domain(monkeypatch, "space", f"{__name__}:SPACE", SPACE.summary)
 
 
 def rec(task, objective, seed, metrics, main="hits", status="ok", path=None, artifacts=None):
