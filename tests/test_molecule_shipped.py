@@ -61,17 +61,16 @@ def test_installed_file_matches_its_pin_and_has_the_expected_shapes():
         entry = provenance["splits"][split]
         assert (entry["data_file"], entry["sha256"]) == (data.relpath, data.sha256)  # moses_data's pins
         assert entry["n_smiles"] == entry["fcd_n"] == sizes[split]
-        assert "fcd" in entry["statistics"]
+        assert entry["statistics"] == (["fcd", "counts", "properties"] if split == "test" else ["fcd", "counts"])
         mu, tri = arrays[f"{split}/fcd_mu"], arrays[f"{split}/fcd_sigma_triu"]
         assert mu.dtype == tri.dtype == np.float64 and mu.shape == (512,) and tri.shape == (512 * 513 // 2,)
         sigma = S.from_triu(tri, 512)
         assert np.array_equal(sigma, sigma.T) and np.all(np.linalg.eigvalsh(sigma) > -1e-10)
-        if "counts" in entry["statistics"]:
-            for kind in ("fragments", "scaffolds"):
-                counts = arrays[f"{split}/{kind}_counts"]
-                assert counts.dtype == np.int64 and counts.min() >= 1
-                assert len(S.decode_strings(arrays[f"{split}/{kind}_keys"], len(counts))) == len(counts)
-        if "properties" in entry["statistics"]:
+        for kind in ("fragments", "scaffolds"):
+            counts = arrays[f"{split}/{kind}_counts"]
+            assert counts.dtype == np.int64 and counts.min() >= 1
+            assert len(S.decode_strings(arrays[f"{split}/{kind}_keys"], len(counts))) == len(counts)
+        if split == "test":
             for p in ("logp", "sa", "qed", "weight"):
                 v = arrays[f"{split}/{p}"]
                 assert v.dtype == np.float64 and len(v) == entry["n_rows"] and np.all(np.diff(v) >= 0)
@@ -187,6 +186,30 @@ def test_snn_frag_scaf_and_property_distances_with_shipped_counts_equal_computed
         assert np.array_equal(f_ship[k], f_comp[k])
     assert f_ship["fragments"] == f_comp["fragments"] and f_ship["scaffolds"] == f_comp["scaffolds"]
     assert np.array_equal(f_ship["qed"], np.sort(f_comp["qed"]))
+
+
+def test_a_rebuild_reuses_the_pinned_fcd_moments_bit_for_bit_without_chemnet(tiny, tmp_path, monkeypatch):
+    """``--reuse-fcd``: the pinned file's moments become the build cache's entries, so a rebuild that
+    adds statistics never re-runs ChemNet; where they do not hold here (another RDKit series) nothing
+    is seeded and the builder computes them."""
+    pytest.importorskip("fcd")
+    _, pinned, locator, build_cache = tiny
+    import ganbench.domains.molecule.refstats as refstats
+
+    def no_chemnet(chunk):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(refstats, "_canonical_chunk", no_chemnet)
+    assert pinned.seed_fcd_cache(locator, tmp_path / "seeded") == ["test", "testsf"]
+    seeded = _sets(pinned, locator, tmp_path / "seeded", use_shipped=False)
+    computed = _sets(pinned, locator, build_cache, use_shipped=False)
+    for split in ("test", "testsf"):
+        got, want = seeded[split].fcd_statistics(), computed[split].fcd_statistics()
+        assert S.moments_digest(got["mu"], got["sigma"]) == S.moments_digest(want["mu"], want["sigma"])
+        assert int(got["n"]) == int(want["n"])
+    monkeypatch.setattr(S, "rdkit_version", lambda: "2099.03.1")
+    with pytest.warns(RuntimeWarning, match="RDKit 2099.03.1"):
+        assert pinned.seed_fcd_cache(locator, tmp_path / "other") == []
 
 
 def test_reference_fingerprints_are_the_feature_tables_fingerprint_part():
