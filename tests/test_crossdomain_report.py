@@ -92,6 +92,34 @@ def test_equal_compute_reads_periodic_evaluations_and_estimates_seconds(tmp_path
     assert fast.at(100, 0) == (pytest.approx(5.5), 2) and fast.sec_per_step == pytest.approx(0.1)
 
 
+def test_equal_compute_marks_runs_whose_pretraining_another_run_paid_for(tmp_path):
+    """A run whose log says it loaded its MLE phase from a snapshot is counted, and the Markdown and
+    JSON say its seconds leave that phase out; a run that computed the phase itself is not marked."""
+    from ganbench.domains.sequence.snapshots import LOADED_LOG_KEY
+    from ganbench.reporting.markdown_sections import compute_caption, compute_cells
+
+    recs = []
+    for objective, seed, loaded in (("gan", 0, False), ("gan", 1, True), ("mle", 0, False), ("mle", 1, False)):
+        r = rec("text/a", objective, seed, 1.0 + seed, steps=300, wall=50.0)
+        rid = r["run_id"]
+        (tmp_path / rid).mkdir()
+        cols = ["step", LOADED_LOG_KEY, "loss_g"] if objective == "gan" else ["step", "loss_mle"]
+        first = ["0", "1" if loaded else "", "0.5"] if objective == "gan" else ["0", "3.2"]
+        (tmp_path / rid / "log.csv").write_text(",".join(cols) + "\n" + ",".join(first) + "\n")
+        r["artifacts"] = {"log": f"{rid}/log.csv"}
+        r["_path"] = str(tmp_path / f"{rid}.json")
+        recs.append(r)
+    (table,) = build_tables(recs)
+    tc = equal_compute(table, recs)
+    by = {m.label: m for m in tc.methods}
+    assert [r.shared_phase for r in by["gan"].runs] == [False, True] and by["mle"].shared_phase_runs == 0
+    assert tc.shared_phase and "understate" in compute_caption(tc)
+    assert compute_cells(tc, by["gan"])[1] == "50.0 †1/2" and compute_cells(tc, by["mle"])[1] == "50.0"
+    doc = json.loads(leaderboard_json(build_leaderboard([dict(r) for r in recs])))
+    gan = next(m for c in doc["equal_compute"] for m in c["methods"] if m["method"] == "gan")
+    assert gan["runs_with_shared_pretraining"] == 1 and [c["shared_pretraining"] for c in gan["curves"]] == [False, True]
+
+
 def test_markdown_has_the_new_sections_and_no_unequal_mean_rank(with_zeta):
     md = leaderboard_markdown(matrix_records())
     assert "mean rank" not in md.lower() and "## Across tasks: like with like" in md

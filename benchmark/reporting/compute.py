@@ -9,6 +9,11 @@ training loop's time, periodic evaluations included, on the hardware the task's 
 The matched-compute columns give each method's metric at the last evaluation at or before the
 smallest budget any method of the task had (its step count; its slowest finished run's training
 seconds): what the method had reached when the cheapest method stopped.
+
+A run that loaded a phase another run computed (the MLE pre-training of SeqGAN, ORGAN and the
+relaxed losses, shared through snapshots: its training log says so at step 0) did not pay for that
+phase, so its seconds understate what the method costs from scratch; such runs are counted per
+method and the reports mark their seconds.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class RunCurve:
     seconds: float | None  # training wall time
     points: list[tuple[int, float | None, float]] = field(default_factory=list)  # (step, seconds, value)
     estimated: bool = False  # some point's seconds are step × seconds per step
+    shared_phase: bool = False  # loaded a pre-training phase another run computed: its seconds leave it out
 
     @property
     def sec_per_step(self) -> float | None:
@@ -82,6 +88,11 @@ class MethodCompute:
         vals = [v for v in (r.at(budget, axis) for r in self.runs) if v is not None]
         return (sum(vals) / len(vals) if vals else None), len(vals)
 
+    @property
+    def shared_phase_runs(self) -> int:
+        """How many of its runs loaded a pre-training phase another run computed (seconds without it)."""
+        return sum(r.shared_phase for r in self.runs)
+
     def final(self) -> tuple[float | None, int]:
         vals = [r.points[-1][2] for r in self.runs if r.status == "ok" and r.points and r.points[-1][0] == r.steps]
         return (sum(vals) / len(vals) if vals else None), len(vals)
@@ -98,6 +109,10 @@ class TaskCompute:
     matched_seconds: float | None  # the smallest time budget among the methods (each one's slowest finished run)
     periodic: int = 0  # periodic evaluation points read
     estimated: bool = False  # some seconds are estimated from seconds per step
+
+    @property
+    def shared_phase(self) -> bool:
+        return any(m.shared_phase_runs for m in self.methods)
 
 
 def artifact_path(rec: dict, rel: str) -> Path | None:
@@ -119,6 +134,24 @@ def _number(v) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def loaded_shared_phase(rec: dict) -> bool:
+    """Whether the run's training log says it loaded a phase another run computed (first row)."""
+    import csv
+
+    from ganbench.domains.sequence.snapshots import LOADED_LOG_KEY
+
+    rel = (rec.get("artifacts") or {}).get("log")
+    path = artifact_path(rec, rel) if isinstance(rel, str) else None
+    if path is None:
+        return False
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            first = next(csv.DictReader(f), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return bool(first) and _number(first.get(LOADED_LOG_KEY)) == 1.0
+
+
 def run_curve(label: str, rec: dict, metric: str, signature: tuple | None) -> RunCurve:
     from ganbench.reporting.tables import _signature
 
@@ -126,7 +159,7 @@ def run_curve(label: str, rec: dict, metric: str, signature: tuple | None) -> Ru
     if steps is None and rec.get("status") == "ok":  # a record from before steps were recorded ran them all
         steps = _number((rec.get("config") or {}).get("steps"))
     curve = RunCurve(label, rec.get("seed", 0), rec.get("status", ""), int(steps) if steps else None,
-                     _number(rec.get("wall_time_s")))
+                     _number(rec.get("wall_time_s")), shared_phase=loaded_shared_phase(rec))
     sps = curve.sec_per_step
     rel = (rec.get("artifacts") or {}).get("evals")
     path = artifact_path(rec, rel) if isinstance(rel, str) else None

@@ -130,6 +130,10 @@ def compute_caption(tc: TaskCompute) -> str:
                      "final evaluation")
     if tc.estimated:
         parts.append("seconds of periodic evaluations estimated as step × (wall_time_s / steps completed) of the run")
+    if tc.shared_phase:
+        parts.append("† k/n: k of the method's n runs loaded their MLE pre-training from a snapshot another run computed "
+                     "(same task, seed and settings); their training seconds leave that phase out, so `train s`, `s/step` "
+                     "and the matched-seconds column understate what the method costs from scratch")
     return "; ".join(parts)
 
 
@@ -150,7 +154,8 @@ def compute_cells(tc: TaskCompute, mc: MethodCompute) -> list[str]:
     """steps, train s, s/step, at the matched steps, at the matched seconds, at the end (plain text)."""
     final, n = mc.final()
     end = "—" if final is None else _num(final, 3) + (f" ({n}/{len(mc.runs)} runs)" if n != len(mc.runs) else "")
-    return [f"{mc.steps:g}" if mc.steps else "—", f"{mc.seconds:.1f}" if mc.seconds else "—",
+    shared = f" †{mc.shared_phase_runs}/{len(mc.runs)}" if mc.shared_phase_runs else ""
+    return [f"{mc.steps:g}" if mc.steps else "—", (f"{mc.seconds:.1f}" if mc.seconds else "—") + shared,
             f"{mc.sec_per_step:.3g}" if mc.sec_per_step else "—", at_text(mc, tc.matched_steps, 0),
             at_text(mc, tc.matched_seconds, 1), end]
 

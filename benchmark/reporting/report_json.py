@@ -75,8 +75,8 @@ def compute(tc) -> dict:
         methods.append({"method": mc.label, "steps": mc.steps, "seconds": mc.seconds, "seconds_per_step": mc.sec_per_step,
                         "at_matched_steps": at_steps, "runs_at_matched_steps": n_steps,
                         "at_matched_seconds": at_secs, "runs_at_matched_seconds": n_secs,
-                        "final": final, "runs_final": n_final,
-                        "curves": [{"seed": r.seed, "status": r.status,
+                        "final": final, "runs_final": n_final, "runs_with_shared_pretraining": mc.shared_phase_runs,
+                        "curves": [{"seed": r.seed, "status": r.status, "shared_pretraining": r.shared_phase,
                                     "points": [{"step": s, "seconds": t, "value": v} for s, t, v in r.points]}
                                    for r in mc.runs]})
     return {"task": tc.task, "version": tc.version, "metric": tc.metric, "direction": tc.direction,
