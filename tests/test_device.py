@@ -519,8 +519,14 @@ def test_a_table_says_its_device_and_flags_mixed_hardware():
 
     old = {"provenance": {"device": "cpu"}}  # a committed record: CPU, no precision recorded
     gpu = {"provenance": {"device": "cuda:0", "device_name": "NVIDIA H200", "precision": "bf16"}}
-    assert hardware(old) == ("cpu", "fp32") and hardware({}) == ("cpu", "fp32")
+    assert hardware(old) == ("cpu (model not recorded)", "fp32") and hardware({}) == ("cpu (model not recorded)", "fp32")
     assert hardware(gpu) == ("cuda (NVIDIA H200)", "bf16")
-    assert hardware_line([old, old]) == "- device: cpu, fp32"
+    assert hardware_line([old, old]) == "- device: cpu (model not recorded), fp32"
     line = hardware_line([old, gpu, gpu])
-    assert line.startswith("- device: MIXED") and "cpu, fp32: 1 run;" in line and "cuda (NVIDIA H200), bf16: 2 runs" in line
+    assert line.startswith("- device: MIXED") and "cpu (model not recorded), fp32: 1 run;" in line
+    assert "cuda (NVIDIA H200), bf16: 2 runs" in line
+    # two CPU models: the same seed gives different last digits on each (and other speeds), so the table says so
+    amd, intel = ({"provenance": {"device": "cpu", "device_name": n, "precision": "fp32"}} for n in ("AMD EPYC", "Intel Xeon"))
+    assert hardware_line([amd, amd]) == "- device: cpu (AMD EPYC), fp32"
+    line = hardware_line([amd, intel, intel])
+    assert line.startswith("- device: MIXED") and "cpu (AMD EPYC), fp32: 1 run;" in line and "cpu (Intel Xeon), fp32: 2 runs" in line

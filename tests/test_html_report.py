@@ -264,7 +264,7 @@ def test_renders_in_headless_chromium(report, tmp_path):
 def test_each_table_says_its_device_and_flags_mixed_hardware(report, tmp_path):
     _, page, records = report
     ring = page[page.index('data-task="toy/ring8"'):]
-    assert "device: cpu, fp32" in ring[:ring.index("</ul>")]  # records from before devices: the CPU, fp32
+    assert "device: cpu (model not recorded), fp32" in ring[:ring.index("</ul>")]  # records from before devices: the CPU, fp32
     mixed = [dict(r) for r in records]
     first = next(i for i, r in enumerate(mixed) if r["task"]["name"] == "toy/ring8")
     mixed[first]["provenance"] = {"device": "cuda:0", "device_name": "NVIDIA H200", "precision": "bf16"}

@@ -261,13 +261,15 @@ def _details_line(table: TaskTable, records: list[dict]) -> list[str]:
 
 
 def hardware(record: dict) -> tuple[str, str]:
-    """(device, precision) a record ran on: ``cpu`` or the accelerator with its model
-    (``cuda (NVIDIA H200)``), and ``fp32``/``bf16``/``fp16``. A record from before devices were
-    recorded ran on the CPU in fp32, the only way ganbench ran then."""
+    """(device, precision) a record ran on: the device kind with its model (``cuda (NVIDIA H200)``,
+    ``cpu (AMD EPYC)``: CPU models differ in their float kernels, so the same seed gives slightly
+    different numbers on two of them, and in speed), and ``fp32``/``bf16``/``fp16``. A record from
+    before devices were recorded ran on the CPU in fp32, the only way ganbench ran then, on a model
+    it did not record."""
     prov = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
     kind = str(prov.get("device") or "cpu").split(":")[0]
     name = prov.get("device_name")
-    device = f"{kind} ({name})" if kind != "cpu" and name else kind
+    device = f"{kind} ({name})" if name else f"{kind} (model not recorded)" if kind == "cpu" else kind
     return device, str(prov.get("precision") or "fp32")
 
 
