@@ -6,6 +6,8 @@ export OMP_NUM_THREADS=1
 R=results/text
 # SeqGAN synthetic oracle: MLE 3,000 steps (19 epochs of 10,000 samples, batch 64)
 ganbench run text/oracle-l20 -o mle --steps 3000 --seeds 0,1,2 --results $R --no-progress --no-table
+# MLE at the SeqGAN paper's pre-training length (120 epochs = 18,750 steps), NLL-oracle every 12 epochs, seed 0
+ganbench run text/oracle-l20 -o mle --steps 18750 --seeds 0 --set eval_every=1875 --tag 120ep --results $R --no-progress --no-table
 # SeqGAN: the same 3,000 MLE steps (reused from the mle runs, bit-identical), 300 D steps, 15 adversarial steps
 ganbench run text/oracle-l20 -o seqgan --steps 3315 --set pretrain_g_steps=3000 --set pretrain_d_steps=300 \
     --seeds 0,1,2 --results $R --no-progress --no-table
