@@ -9,6 +9,8 @@ to run a pre-training phase first.
 
 from __future__ import annotations
 
+import contextlib
+
 from typing import Any, ClassVar, Mapping
 
 import torch
@@ -40,7 +42,10 @@ class Objective:
 def forward_precision(state):
     """The autocast context of a step's forward passes (``amp`` in the config: fp32, bf16, fp16) on
     the nets' device; backward and the optimizer step stay outside it (``state.optimize``)."""
-    return autocast(module_device(state.G), state.cfg.get("amp", "fp32"))
+    amp = state.cfg.get("amp", "fp32")
+    if amp in (None, "", "fp32"):  # the default: no device lookup or context per forward pass
+        return contextlib.nullcontext()
+    return autocast(module_device(state.G), amp)
 
 
 class AdversarialObjective(Objective):
