@@ -95,15 +95,21 @@ def bench_trainer(task_name: str, steps: int, repeats: int, device: torch.device
     short = {**cfg, "steps": 3, "checkpoint_every": 3}
     trainer_run(task, objective, short, 0, device), hand_loop(task, short, 0, device)  # warm-up: imports, kernels
     t_hand, t_train = [], []
-    for _ in range(repeats):
-        t_train.append(trainer_run(task, objective, cfg, 0, device))
-        t_hand.append(hand_loop(task, cfg, 0, device))
+    for i in range(repeats):  # the order alternates: neither loop always runs on a warmer (or busier) machine
+        if i % 2:
+            t_hand.append(hand_loop(task, cfg, 0, device))
+            t_train.append(trainer_run(task, objective, cfg, 0, device))
+        else:
+            t_train.append(trainer_run(task, objective, cfg, 0, device))
+            t_hand.append(hand_loop(task, cfg, 0, device))
     hand, trainer = steps / min(t_hand), steps / min(t_train)
+    paired = sorted(h / t for h, t in zip(t_hand, t_train))  # trainer/hand speed ratio of each back-to-back pair
     print(f"trainer vs hand-written loop: {task_name}, objective ns, batch {cfg['batch_size']}, {steps} steps, "
           f"device {device}, best of {repeats}")
-    print(f"  hand-written loop : {hand:10.1f} steps/s")
-    print(f"  ganbench trainer  : {trainer:10.1f} steps/s")
-    print(f"  ratio trainer/hand: {trainer / hand:.3f}x")
+    print(f"  hand-written loop : {hand:10.1f} steps/s (slowest {steps / max(t_hand):.1f})")
+    print(f"  ganbench trainer  : {trainer:10.1f} steps/s (slowest {steps / max(t_train):.1f})")
+    print(f"  ratio trainer/hand: {trainer / hand:.3f}x best of each; pairs: median {paired[len(paired) // 2]:.3f}x, "
+          f"range {paired[0]:.3f}-{paired[-1]:.3f}x")
 
 
 # --- Inception -----------------------------------------------------------------------------------
