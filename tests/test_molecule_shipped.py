@@ -50,6 +50,7 @@ SAMPLES = ["CCO", "Oc1ccccc1-c1cccc2cnccc12", "CC(=O)Nc1ccc(O)cc1", "c1ccccc1", 
 # -- the installed file ------------------------------------------------------------------------------
 def test_installed_file_matches_its_pin_and_has_the_expected_shapes():
     assert S.MOSES.file_sha256() == S.MOSES_SHA256
+    assert S.MOSES_PATH.stat().st_size < 5_000_000  # the repository's limit on a tracked file
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a pinned, matching file loads without a warning
         provenance, arrays = S.MOSES.contents

@@ -51,6 +51,7 @@ import json
 import os
 import sys
 import warnings
+import zipfile
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -96,6 +97,19 @@ def decode_strings(data: np.ndarray, count: int) -> list[str]:
     if len(out) != count:
         raise ValueError(f"{len(out)} strings where {count} were stored")
     return out
+
+
+def save_npz_lzma(path, arrays: dict[str, np.ndarray]) -> None:
+    """An ``.npz`` whose members are LZMA-compressed (``np.load`` reads it like any other, through
+    :mod:`zipfile`): 4.78 MB for the MOSES statistics where NumPy's deflate gives 5.65, which keeps
+    the shipped file under the repository's 5 MB limit on tracked files without dropping a number.
+    Member dates are fixed, so the same arrays give the same bytes (and the same pinned SHA-256)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, value in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_LZMA
+            with zf.open(info, "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(value), allow_pickle=False)
 
 
 def triu(sigma: np.ndarray) -> np.ndarray:
@@ -399,7 +413,7 @@ class ShippedReferences:
         arrays["provenance"] = np.array(json.dumps(provenance, sort_keys=True))
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, lambda tmp: np.savez_compressed(tmp, **arrays), suffix=".tmp.npz")
+        atomic_write(out, lambda tmp: save_npz_lzma(tmp, arrays), suffix=".tmp.npz")
         return hashlib.sha256(out.read_bytes()).hexdigest()
 
     # -- verifying ---------------------------------------------------------------------------------
@@ -486,7 +500,7 @@ class ShippedReferences:
 # The MOSES Test and TestSF statistics (tasks/molecule_moses.py). Rebuild with the command in
 # data/README.md and pin the SHA-256 it prints.
 MOSES_PATH = Path(__file__).parent / "data" / "moses_reference.npz"
-MOSES_SHA256 = "9217c3667e0bf40b76e337db810eb3350cb6ee188fb842a31f5025c7a1101c04"
+MOSES_SHA256 = "6d87de3b105354c4133a768a75454f141f90f1dca4329d245f6a3619cc9444be"
 MOSES = ShippedReferences("molecule/moses", MOSES_PATH, MOSES_SHA256, (
     ShippedSplit("test", "moses-test", TEST, properties=True),
     ShippedSplit("testsf", "moses-testsf", TEST_SF, properties=False),
