@@ -95,7 +95,7 @@ def test_equal_compute_reads_periodic_evaluations_and_estimates_seconds(tmp_path
 def test_equal_compute_marks_runs_whose_pretraining_another_run_paid_for(tmp_path):
     """A run whose log says it loaded its MLE phase from a snapshot is counted, and the Markdown and
     JSON say its seconds leave that phase out; a run that computed the phase itself is not marked."""
-    from ganbench.domains.sequence.snapshots import LOADED_LOG_KEY
+    from ganbench.core.records import SHARED_PHASE_LOG_KEY
     from ganbench.reporting.markdown_sections import compute_caption, compute_cells
 
     recs = []
@@ -103,7 +103,7 @@ def test_equal_compute_marks_runs_whose_pretraining_another_run_paid_for(tmp_pat
         r = rec("text/a", objective, seed, 1.0 + seed, steps=300, wall=50.0)
         rid = r["run_id"]
         (tmp_path / rid).mkdir()
-        cols = ["step", LOADED_LOG_KEY, "loss_g"] if objective == "gan" else ["step", "loss_mle"]
+        cols = ["step", SHARED_PHASE_LOG_KEY, "loss_g"] if objective == "gan" else ["step", "loss_mle"]
         first = ["0", "1" if loaded else "", "0.5"] if objective == "gan" else ["0", "3.2"]
         (tmp_path / rid / "log.csv").write_text(",".join(cols) + "\n" + ",".join(first) + "\n")
         r["artifacts"] = {"log": f"{rid}/log.csv"}
@@ -158,3 +158,22 @@ def test_cli_json_and_compare(tmp_path, capsys):
     assert main(["report", "--results", str(res), "--compare", "nope"]) == 2
     assert "no ranked runs of 'nope'" in capsys.readouterr().err
     assert len(load_records(res).records) == len(matrix_records())
+
+
+def test_the_report_of_runs_that_shared_pretraining_never_imports_torch():
+    """Reading which runs loaded a shared MLE phase (their log.csv) stays torch-free: a report is a
+    few seconds of tables, not a torch start-up (the committed coco runs include such runs)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys\n"
+            "from ganbench.core.records import load_records\n"
+            "from ganbench.reporting.leaderboard import leaderboard_markdown\n"
+            f"md = leaderboard_markdown(load_records({str(root / 'results' / 'cross-domain')!r}).records)\n"
+            "assert '†' in md, 'no run marked as having loaded a shared MLE phase'\n"
+            "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

@@ -22,6 +22,10 @@ from ganbench.core.atomic import atomic_write_text
 
 SCHEMA = "ganbench.run/1"
 STATUSES = ("ok", "diverged", "failed")
+# A column of a run's log.csv, 1 at step 0 when the run loaded a phase another run computed (the MLE
+# pre-training shared through snapshots): its training seconds leave that phase out, which the
+# equal-compute view reports. Here, not beside the snapshots, so that reading it needs no torch.
+SHARED_PHASE_LOG_KEY = "mle_snapshot_loaded"
 
 
 def run_id(task: str, objective: str, seed: int, tag: str | None = None) -> str:

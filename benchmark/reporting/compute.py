@@ -18,10 +18,12 @@ method and the reports mark their seconds.
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ganbench.core.records import SHARED_PHASE_LOG_KEY
 from ganbench.reporting.plots import read_evals
 
 TIME_KEYS = ("seconds", "wall_time_s", "time_s")  # a periodic evaluation's own time, if a trainer records one
@@ -136,10 +138,6 @@ def _number(v) -> float | None:
 
 def loaded_shared_phase(rec: dict) -> bool:
     """Whether the run's training log says it loaded a phase another run computed (first row)."""
-    import csv
-
-    from ganbench.domains.sequence.snapshots import LOADED_LOG_KEY
-
     rel = (rec.get("artifacts") or {}).get("log")
     path = artifact_path(rec, rel) if isinstance(rel, str) else None
     if path is None:
@@ -149,7 +147,7 @@ def loaded_shared_phase(rec: dict) -> bool:
             first = next(csv.DictReader(f), None)
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
-    return bool(first) and _number(first.get(LOADED_LOG_KEY)) == 1.0
+    return bool(first) and _number(first.get(SHARED_PHASE_LOG_KEY)) == 1.0
 
 
 def run_curve(label: str, rec: dict, metric: str, signature: tuple | None) -> RunCurve:

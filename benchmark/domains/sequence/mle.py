@@ -12,7 +12,8 @@ from typing import Any, ClassVar, Mapping
 
 from ganbench.core.errors import UserError
 from ganbench.objectives.base import Objective, forward_precision
-from ganbench.domains.sequence.snapshots import LOADED_LOG_KEY, fingerprint, load_snapshot, save_snapshot
+from ganbench.core.records import SHARED_PHASE_LOG_KEY
+from ganbench.domains.sequence.snapshots import fingerprint, load_snapshot, save_snapshot
 from ganbench.domains.sequence.task import SequenceTask, as_ids
 
 
@@ -45,7 +46,7 @@ def mle_phase(state, steps: int, cfg: Mapping[str, Any] | None = None) -> dict[s
         state.extras["mle_origin"] = fingerprint(state, cfg)
         if load_snapshot(state, steps):
             state.extras["mle_from_snapshot"] = True
-            return {LOADED_LOG_KEY: 1.0}
+            return {SHARED_PHASE_LOG_KEY: 1.0}
     if state.extras.get("mle_from_snapshot"):
         return {}
     logs = mle_update(state, clip=float(cfg["grad_clip"]))

@@ -26,10 +26,6 @@ import torch
 from ganbench.core.data import cache_root
 from ganbench.core.atomic import atomic_write
 
-# The training-log column a run writes (1.0 at step 0) when it loaded its MLE phase from a snapshot
-# another run computed: its training seconds leave that phase out (the equal-compute view says so).
-LOADED_LOG_KEY = "mle_snapshot_loaded"
-
 MLE_KEYS = ("batch_size", "lr_g", "beta1", "beta2", "optimizer", "grad_clip", "g_emb_dim", "g_hidden_dim")
 
 
