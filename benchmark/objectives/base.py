@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
-from ganbench.core.device import autocast, module_device
+from ganbench.core.device import autocast, check_amp, module_device
 from ganbench.core.errors import UserError
 from ganbench.objectives.regularizers import discriminator_penalty
 
@@ -43,7 +43,7 @@ def forward_precision(state):
     """The autocast context of a step's forward passes (``amp`` in the config: fp32, bf16, fp16) on
     the nets' device; backward and the optimizer step stay outside it (``state.optimize``)."""
     amp = state.cfg.get("amp", "fp32")
-    if amp in (None, "", "fp32"):  # the default: no device lookup or context per forward pass
+    if check_amp(amp) == "fp32":  # the default: no device lookup per forward pass
         return contextlib.nullcontext()
     return autocast(module_device(state.G), amp)
 
