@@ -7,6 +7,15 @@ data is never unpickled here. Looked up as ``cifar10/cifar-10-binary.tar.gz`` in
 Inception features on CIFAR-10 (``--extractor inception-v3`` with local weights); the default is
 the suite's own classifier so that it runs offline. The archive is pinned by the MD5 the CIFAR
 home page publishes for the binary version (no official SHA-256).
+
+Budgets (generator steps, batch 64): ``quick`` 300 and ``default`` 5,000 check the protocol end to
+end on a CPU; neither trains a CIFAR-10 GAN to a publishable FID. Leaderboard runs belong on a GPU
+(``--device cuda``) with ``--budget long`` (50,000 steps; the nets are the usual DCGAN width,
+64 channels), evaluated with ``--extractor inception-v3`` for numbers beside the
+literature's. For scale: StudioGAN's DCGAN configuration for CIFAR-10 (``src/configs/CIFAR10/DCGAN.yaml``)
+trains 200,000 generator steps with 2 discriminator updates each (``--steps 200000 --set n_dis=2``).
+``tests/perf/gpu_check.py`` times a 2,000-step CIFAR-10 run on whatever GPU is present, from which
+a budget's GPU hours follow.
 """
 
 import tarfile
