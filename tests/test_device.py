@@ -288,7 +288,6 @@ def test_random_draws_come_from_the_generator_and_land_on_the_target():
     assert module_device(object()) == CPU and module_device(torch.nn.Linear(2, 2).to(META)) == META
 
 
-
 def test_module_device_is_the_device_of_the_first_parameter_then_buffer_pytorch_yields():
     """The hand-walked lookup against PyTorch's own order: next(parameters()), else next(buffers())."""
     nested = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Sequential(torch.nn.Identity(), torch.nn.Linear(2, 2).to(META)),
@@ -301,6 +300,7 @@ def test_module_device_is_the_device_of_the_first_parameter_then_buffer_pytorch_
     own_first.child = torch.nn.Linear(2, 2).to(META)
     assert module_device(own_first) == next(own_first.parameters()).device == CPU
     assert module_device(torch.nn.ReLU()) == CPU
+
 
 def test_device_facts_and_provenance_record_device_and_precision():
     from ganbench.core.provenance import provenance

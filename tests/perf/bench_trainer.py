@@ -105,7 +105,7 @@ def bench_trainer(task_name: str, steps: int, repeats: int, device: torch.device
     times = {k: [] for k in loops}
     order = list(loops)
     for i in range(repeats):  # the order rotates: no loop always runs on a warmer (or busier) machine
-        for k in order[i % 3:] + order[:i % 3]:
+        for k in order[i % len(order):] + order[:i % len(order)]:
             times[k].append(loops[k]())
     print(f"trainer vs hand-written loop: {task_name}, objective ns, batch {cfg['batch_size']}, {steps} steps, "
           f"device {device}, best of {repeats}")
