@@ -31,6 +31,7 @@ run although it was not one: its provenance is the only trace, so re-run it to h
 ``amp``, ``deterministic``, ``compile`` (release 4): every earlier run was fp32, without
 deterministic algorithms switched on (the CPU's kernels are deterministic anyway) and uncompiled.
 The device itself is no key: it is provenance (a run may resume on another device).
+``lr_decay`` (release 6): every earlier run trained at constant learning rates (``none``).
 To add a key later: append it here with its release and its old-behaviour values;
 tests/test_config.py re-hashes every committed record.
 
@@ -70,6 +71,7 @@ BASE_DEFAULTS: dict[str, Any] = {
     "amp": "fp32",  # precision of the forward passes: fp32 | bf16 | fp16 (ganbench.core.device.autocast)
     "deterministic": False,  # PyTorch's deterministic algorithms (CUDA); the CPU is deterministic anyway
     "compile": False,  # wrap the nets with torch.compile (falls back with a warning where it fails)
+    "lr_decay": "none",  # learning-rate schedule over the run's steps: none | linear | cosine (engine/schedule.py)
 }
 
 # Keys that never change a result: excluded from the config hash.
@@ -94,6 +96,8 @@ ADDED_KEYS: dict[str, AddedKey] = {
     # the relaxed adversarial runs' MLE pre-training (release 5); before it, none ran. SeqGAN/ORGAN
     # configs always held the key with a positive value, which stays in their hash as before.
     "pretrain_g_steps": AddedKey(5, frozenset({0})),
+    # a learning-rate schedule (release 6); every earlier run kept its learning rates constant
+    "lr_decay": AddedKey(6, frozenset({"none"})),
 }
 
 
@@ -190,6 +194,10 @@ def check_ranges(cfg: Mapping[str, Any]) -> None:
         from ganbench.core.device import check_amp
 
         check_amp(cfg["amp"])
+    if "lr_decay" in cfg:
+        from ganbench.engine.schedule import check_lr_decay
+
+        check_lr_decay(cfg["lr_decay"])
     for key, value in cfg.items():
         if key in RANGES:
             rule, why = RANGES[key]

@@ -44,6 +44,7 @@ from torch import nn
 
 from ganbench.core.device import grad_scaler, optimizer_step, resolve_device, seeded_generator, set_deterministic
 from ganbench.engine.checkpoint import load_checkpoint, save_checkpoint
+from ganbench.engine.schedule import set_learning_rates
 from ganbench.engine.threads import apply_threads, run_threads
 from ganbench.core.config import config_hash
 from ganbench.core.errors import UserError
@@ -315,6 +316,8 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
             **({"scalers": {k: v.state_dict() for k, v in state.scalers.items()}} if state.scalers else {}),
         })
 
+    lr_decay = str(cfg.get("lr_decay", "none"))
+    base_rates = {opt: float(cfg[f"lr_{which}"]) for which, opt in (("g", opt_g), ("d", opt_d)) if opt is not None}
     bar = _progress(total, state.step, f"{task.spec.name} {objective.name}", progress_enabled(progress))
     diverged = None
     eval_seconds = 0.0  # periodic evaluations of this process, left out of the evals' "seconds"
@@ -324,6 +327,8 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
             if stop_after is not None and state.step >= stop_after:
                 break
             state.skipped = 0
+            if lr_decay != "none":
+                set_learning_rates(lr_decay, state.step, total, base_rates)
             logs = objective.step(state)
             bad = [k for k, v in logs.items() if isinstance(v, float) and not math.isfinite(v)
                    and not (state.skipped and k.startswith("grad_norm"))]  # an fp16 overflow the scaler skipped

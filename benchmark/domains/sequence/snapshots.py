@@ -36,7 +36,10 @@ def fingerprint(state, cfg=None) -> str:
     spec = state.task.spec
     cfg = state.cfg if cfg is None else cfg
     h.update(f"{spec.name}|{spec.version}|".encode())
-    h.update(json.dumps({k: cfg.get(k) for k in MLE_KEYS}, sort_keys=True).encode())
+    keys = {k: cfg.get(k) for k in MLE_KEYS}
+    if cfg.get("lr_decay", "none") != "none":  # the rates then depend on the run's length, not only on the step
+        keys.update(lr_decay=cfg["lr_decay"], steps=cfg.get("steps"))
+    h.update(json.dumps(keys, sort_keys=True).encode())
     for name, tensor in state.G.state_dict().items():
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
