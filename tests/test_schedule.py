@@ -65,3 +65,23 @@ def test_trainer_sets_the_scheduled_rate_and_resumes_exactly(tmp_path):
     assert constant.status == "ok"
     c = _weights(tmp_path / "const" / "checkpoint.pt")
     assert any(not torch.equal(a[k], c[k]) for k in a)  # the schedule did change the training
+
+
+def test_a_named_budget_brings_its_settings_and_steps_alone_do_not():
+    from dataclasses import replace
+
+    spec = replace(TASKS.get("toy/ring8").spec, budgets={"quick": 10, "default": 40},
+                   budget_settings={"default": {"lr_decay": "cosine"}})
+    ns = build_objective("ns")
+    assert resolve(spec, ns)["lr_decay"] == "cosine" and resolve(spec, ns)["steps"] == 40
+    assert resolve(spec, ns, budget="default")["lr_decay"] == "cosine"
+    assert resolve(spec, ns, budget="quick")["lr_decay"] == "none"
+    assert resolve(spec, ns, steps=40)["lr_decay"] == "none"  # a bare length is not the default protocol
+    assert resolve(spec, ns, {"lr_decay": "linear"}, budget="default")["lr_decay"] == "linear"  # --set wins
+    with pytest.raises(ValueError, match="budget_settings for unknown budgets"):
+        replace(spec, budget_settings={"long": {"lr_decay": "cosine"}})
+
+
+def test_moses_default_budget_is_the_converged_charrnn_protocol():
+    cfg = resolve(TASKS.get("molecule/moses").spec, build_objective("mle"))
+    assert (cfg["steps"], cfg["lr_decay"], cfg["g_hidden_dim"], cfg["lr_g"]) == (30_000, "cosine", 256, 1e-3)

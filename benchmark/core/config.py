@@ -4,7 +4,8 @@ Layers, later wins: :data:`BASE_DEFAULTS` < the objective's ``defaults`` < the t
 ``spec.defaults`` < for an objective that needs differentiable samples on a discrete task, the
 task's ``spec.defaults["relaxed"]`` (its relaxation, on by default) < the task's
 ``spec.defaults["per_objective"][objective]`` < the budget's step
-count < the user's ``--set`` overrides. The resolved config is a flat dict of JSON scalars and
+count and its ``spec.budget_settings`` (a named budget, or the default one when neither a budget
+nor ``--steps`` is given) < the user's ``--set`` overrides. The resolved config is a flat dict of JSON scalars and
 lists, stored whole in every run record. Its hash leaves out the keys that cannot change a
 result (seed is part of the run's identity instead; checkpoint and log cadence change nothing).
 
@@ -119,6 +120,9 @@ def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, st
         cfg["steps"] = int(task_spec.budgets[budget])
     elif "steps" not in task_defaults:
         cfg["steps"] = int(task_spec.budgets["default"])
+        budget = "default" if steps is None else None  # --steps alone is a length, not the default protocol
+    if budget is not None:
+        cfg.update(getattr(task_spec, "budget_settings", {}).get(budget, {}))
     if steps is not None:
         cfg["steps"] = int(steps)
     _add_net_defaults(cfg, overrides or {}, task_spec.sample_kind)

@@ -38,6 +38,9 @@ class TaskSpec:
     data_source: str  # where the data comes from (or "synthetic")
     protocol: str  # the paper / tool whose protocol this follows, with its constants
     budgets: Mapping[str, int] = field(default_factory=lambda: {"quick": 1000, "default": 5000})
+    # settings a named budget brings with its step count: a training protocol, not only a length
+    # (e.g. {"default": {"lr_decay": "cosine"}}); a run given --steps alone gets none of them
+    budget_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     defaults: Mapping[str, Any] = field(default_factory=dict)  # task-specific hyper-parameters
     continuous: bool = True  # samples are differentiable w.r.t. generator parameters
     suites: tuple[str, ...] = ()  # named suites this task belongs to ("quick", ...)
@@ -60,6 +63,9 @@ class TaskSpec:
             raise ValueError(f"task {self.name}: eval_samples must be positive")
         if "default" not in self.budgets:
             raise ValueError(f"task {self.name}: budgets must name a 'default' step count")
+        unknown = set(self.budget_settings) - set(self.budgets)
+        if unknown:
+            raise ValueError(f"task {self.name}: budget_settings for unknown budgets {sorted(unknown)}")
         object.__setattr__(self, "metrics", tuple(self.metrics))
         object.__setattr__(self, "suites", tuple(self.suites))
 

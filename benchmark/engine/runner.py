@@ -100,7 +100,8 @@ class ResolvedRun:
 
     def new_record(self, req: RunRequest, **fields) -> dict:
         record = new_record(self.task.spec, self.objective.name, req.seed, req.tag, self.cfg, self.config_hash, **fields)
-        defaults = config_mod.resolve(self.task.spec, self.objective, budget=req.budget)
+        # the same budget (or bare --steps) without --set: a budget's own settings are not a variant
+        defaults = config_mod.resolve(self.task.spec, self.objective, budget=req.budget, steps=req.steps)
         record["variant"] = config_mod.variant(self.cfg, defaults)
         if data := self.task.data_identity(self.cfg):  # the user files' checksums in its hash
             record["data"] = data
