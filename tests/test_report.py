@@ -123,3 +123,13 @@ def test_one_method_at_two_budgets_gets_two_labels_and_its_own_numbers():
     # the matrix reads the records itself: its divergence/collapse cells name the rows as the tables do
     for label in labels:
         assert lb.matrix.cells[(label, "t")].stability is not None, label
+
+
+def test_where_a_runs_samples_were_held_does_not_split_a_column():
+    """Records from before the evaluator streamed samples say samples_from=memory, later ones
+    samples_from=generator: the same generator's samples under the same protocol, one column."""
+    from ganbench.reporting.tables import _signature
+
+    base = {"value": 0.9, "direction": "max", "n_samples": 30000, "definition": "valid / all samples"}
+    assert _signature({**base, "samples_from": "memory"}) == _signature({**base, "samples_from": "generator"})
+    assert _signature({**base, "n_samples": 30000}) != _signature({**base, "n_samples": 2000})

@@ -22,8 +22,11 @@ from typing import Any, Iterable
 from ganbench.core.config import variant_label
 
 ARROW = {"max": "↑", "min": "↓"}
-# per-run details that do not affect comparability (counts of what one run's samples contained)
-VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run", "empty_hypotheses", "empty_sentences", "unknown_words"})
+# per-run details that do not affect comparability: counts of what one run's samples contained, and
+# where a run's own samples were held when scored ("memory" in records from before the evaluator
+# streamed them, "generator" since: the same samples of the same generator, not another protocol)
+VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run", "empty_hypotheses", "empty_sentences", "unknown_words",
+                              "samples_from"})
 
 
 @dataclass

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The toy runs behind results/toy (CPU, one torch thread per run; 2 cores shared with other jobs).
+# Run from the repository root. README.md in this folder gives each row's budget, wall time and
+# its gap to the published rows.
+set -euo pipefail
+export OMP_NUM_THREADS=1
+R=results/toy
+
+# The former default budget (5,000 steps, constant Adam 5e-4): 4 losses x 3 seeds (made 2026-11 in
+# results/runs, moved here)
+ganbench run toy/ring8 toy/grid25 -o ns,minimax,hinge,wgan-gp --steps 5000 --seeds 0,1,2 --results $R --no-progress --no-table
+
+# What the gap to PacGAN's sample quality was made of: ns, seed 0, evaluated every 5,000 steps,
+# at a constant rate and with a cosine decay of the rate to 0
+ganbench run toy/ring8 -o ns --steps 50000 --set eval_every=5000 --tag 50k --results $R --no-progress --no-table
+ganbench run toy/grid25 -o ns --steps 40000 --set eval_every=5000 --tag 40k --results $R --no-progress --no-table
+ganbench run toy/ring8 -o ns --steps 20000 --set lr_decay=cosine --set eval_every=5000 --tag 20k-cosine --results $R --no-progress --no-table
+ganbench run toy/grid25 -o ns --steps 30000 --set lr_decay=cosine --set eval_every=5000 --tag 30k-cosine --results $R --no-progress --no-table
+
+# The default budgets that came of it (ring8 20,000 steps, grid25 30,000, cosine decay): ns x 5 seeds
+ganbench run toy/ring8 -o ns --budget default --seeds 0-4 --tag 20k --results $R --no-progress --no-table
+ganbench run toy/grid25 -o ns --budget default --seeds 0-4 --tag 30k --results $R --no-progress --no-table
+
+ganbench report --results $R --out $R/leaderboard.md
