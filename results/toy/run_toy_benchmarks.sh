@@ -21,4 +21,7 @@ ganbench run toy/grid25 -o ns --steps 30000 --set lr_decay=cosine --set eval_eve
 ganbench run toy/ring8 -o ns --budget default --seeds 0-4 --tag 20k --results $R --no-progress --no-table
 ganbench run toy/grid25 -o ns --budget default --seeds 0-4 --tag 30k --results $R --no-progress --no-table
 
+# Does a longer cosine budget close grid25's gap? (--budget long = 50,000 steps, cosine), seeds 0-1
+ganbench run toy/grid25 -o ns --budget long --seeds 0,1 --tag 50k-cosine --results $R --no-progress --no-table
+
 ganbench report --results $R --out $R/leaderboard.md
