@@ -122,7 +122,7 @@ def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, st
         cfg["steps"] = int(task_spec.budgets["default"])
         budget = "default" if steps is None else None  # --steps alone is a length, not the default protocol
     if budget is not None:
-        cfg.update(getattr(task_spec, "budget_settings", {}).get(budget, {}))
+        cfg.update(task_spec.budget_settings.get(budget, {}))
     if steps is not None:
         cfg["steps"] = int(steps)
     _add_net_defaults(cfg, overrides or {}, task_spec.sample_kind)

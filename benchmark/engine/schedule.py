@@ -13,10 +13,12 @@ maximum-likelihood generator settle into a sharper optimum than the same steps a
 from __future__ import annotations
 
 import math
-
-import torch
+from typing import TYPE_CHECKING
 
 from ganbench.core.errors import UserError
+
+if TYPE_CHECKING:  # config resolution checks lr_decay through this module: it must not import torch
+    import torch
 
 LR_DECAYS = ("none", "linear", "cosine")
 
