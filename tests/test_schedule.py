@@ -85,3 +85,16 @@ def test_a_named_budget_brings_its_settings_and_steps_alone_do_not():
 def test_moses_default_budget_is_the_converged_charrnn_protocol():
     cfg = resolve(TASKS.get("molecule/moses").spec, build_objective("mle"))
     assert (cfg["steps"], cfg["lr_decay"], cfg["g_hidden_dim"], cfg["lr_g"]) == (30_000, "cosine", 256, 1e-3)
+
+
+@pytest.mark.parametrize("name,steps", [("toy/ring8", 20_000), ("toy/grid25", 30_000)])
+def test_toy_default_budget_trains_pacgans_nets_and_the_quick_one_the_small_nets(name, steps):
+    spec, ns = TASKS.get(name).spec, build_objective("ns")
+    nets = ("g_hidden", "g_layers", "d_hidden", "d_layers", "d_maxout", "batch_size")
+    full = resolve(spec, ns)
+    # PacGAN's synthetic_data_experiments: G 4 x 400, D 3 x 200 maxout(5), batch 100
+    assert [full[k] for k in nets] + [full["steps"], full["lr_decay"]] == [400, 4, 200, 3, 5, 100, steps, "cosine"]
+    quick = resolve(spec, ns, budget="quick")
+    assert [quick[k] for k in nets] + [quick["lr_decay"]] == [128, 3, 128, 2, 5, 100, "none"]
+    # a bare --steps keeps the small nets, so the 5,000-step records still match their command
+    assert resolve(spec, ns, steps=5000)["g_hidden"] == 128

@@ -53,8 +53,8 @@ class Matrix:
 
 
 def _labelled(records: list[dict], row_labels: dict | None = None) -> list[dict]:
-    """Records with their table row's label as their stability label (the stability summary names a
-    run objective[tag]): ``row_labels`` maps (task, version, objective, tag, config hash) to the
+    """Records carrying their table row's label (``row_label``, which the stability summary names
+    them by instead of objective[tag]): ``row_labels`` maps (task, version, objective, tag, config hash) to the
     label the tables gave the row (:func:`ganbench.reporting.tables.row_labels`, which tells apart
     one method at two budgets); without it, a variant without a tag is a row of its own."""
     out = []
@@ -62,9 +62,9 @@ def _labelled(records: list[dict], row_labels: dict | None = None) -> list[dict]
         label = (row_labels or {}).get((rec["task"]["name"], str(rec["task"]["version"]), rec["objective"],
                                         rec.get("tag"), rec.get("config_hash")))
         if label is not None:
-            rec = {**rec, "tag": label[len(rec["objective"]) + 1:-1] if label != rec["objective"] else None}
+            rec = {**rec, "row_label": label}
         elif not rec.get("tag") and rec.get("variant"):
-            rec = {**rec, "tag": variant_label(rec["variant"])}
+            rec = {**rec, "row_label": f"{rec['objective']}[{variant_label(rec['variant'])}]"}
         out.append(rec)
     return out
 

@@ -51,6 +51,10 @@ def _float(v) -> float:
 
 
 def _label(rec: dict) -> str:
+    """The run's method as a table row names it: the label a view attached (``row_label``, see
+    :func:`ganbench.reporting.matrix._labelled`), else objective[tag]."""
+    if rec.get("row_label"):
+        return rec["row_label"]
     return f"{rec['objective']}[{rec['tag']}]" if rec.get("tag") else rec["objective"]
 
 
