@@ -366,3 +366,23 @@ def test_oracle_sample_lines_are_checked_before_they_are_parsed(tmp_path):
         with pytest.raises(UserError, match=f"{name}.txt:2"):
             task.load_samples(f)
     assert time.perf_counter() - t0 < 10
+
+
+def test_drawing_is_a_small_palette_png_that_keeps_the_element_colours():
+    import io
+
+    from PIL import Image
+
+    from ganbench.domains.molecule.drawing import molecules_png
+
+    smiles = ["Clc1ccc(S(=O)(=O)N2CCOCC2)cc1F", "CSc1nnc(N2CCCCC2C(F)(F)F)n1C", "O=C(Nc1ccccc1)c1ccco1"] * 4
+    png = molecules_png(smiles)
+    img = Image.open(io.BytesIO(png))
+    assert img.mode == "P" and img.size == (800, 480)
+    rgb = img.convert("RGB")
+    colours = {c for _, c in rgb.getcolors(maxcolors=1 << 16)}
+    # RDKit's element colours: S yellow (0.8, 0.8, 0), Cl green (0, 0.8, 0), N blue, O red
+    def near(target):
+        return any(sum(abs(a - b) for a, b in zip(c, target)) < 60 for c in colours)
+    assert near((204, 204, 0)) and near((0, 204, 0)) and near((0, 0, 255)) and near((255, 0, 0))
+    assert len(png) < 40_000  # the full-colour grid of these 12 molecules is ~3x larger

@@ -23,6 +23,7 @@ from typing import Sequence
 
 DRAW_MAX_ATOMS = 100  # atoms of one drawn molecule (MOSES' molecules have ~30)
 DRAW_SECONDS = 5.0  # work on one grid before it is drawn with what is ready
+PALETTE_COLORS = 64  # colours of the drawn grid (:func:`palette_png`)
 
 
 def drawable(smiles: str, max_atoms: int = DRAW_MAX_ATOMS):
@@ -71,8 +72,21 @@ def molecules_png(smiles: Sequence[str], n: int = 12, per_row: int = 4, seconds:
         img = Draw.MolsToGridImage(mols, molsPerRow=per_row, subImgSize=(200, 160), legends=legends, returnPNG=True)
     except Exception:  # noqa: BLE001 - a drawing backend missing in this RDKit build
         return None
+    return palette_png(img)
+
+
+def palette_png(img, colors: int = PALETTE_COLORS) -> bytes:
+    """``img`` (PNG bytes or a PIL image) as a PNG of ``colors`` palette entries.
+
+    A grid of line drawings has a white ground, black bonds, a few element colours and their
+    anti-aliased edges: 64 colours (octree) keep every element's colour (S yellow, Cl green, F cyan)
+    and make the PNG ~4× smaller (97 KB → 22 KB for 12 MOSES molecules), which the report, one
+    self-contained HTML file with a drawing per method, needs to stay under the repository's 5 MB
+    limit on a tracked file."""
+    from PIL import Image
+
     if isinstance(img, bytes):
-        return img
+        img = Image.open(io.BytesIO(img))
     buf = io.BytesIO()
-    img.save(buf, format="PNG")
+    img.convert("RGB").quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(buf, format="PNG", optimize=True)
     return buf.getvalue()
