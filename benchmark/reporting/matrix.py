@@ -53,10 +53,10 @@ class Matrix:
 
 
 def _labelled(records: list[dict], row_labels: dict | None = None) -> list[dict]:
-    """Records carrying their table row's label (``row_label``, which the stability summary names
-    them by instead of objective[tag]): ``row_labels`` maps (task, version, objective, tag, config hash) to the
-    label the tables gave the row (:func:`ganbench.reporting.tables.row_labels`, which tells apart
-    one method at two budgets); without it, a variant without a tag is a row of its own."""
+    """Records carrying their table row's label as ``row_label``, which the stability summary names
+    them by instead of objective[tag]. ``row_labels`` maps (task, version, objective, tag, config
+    hash) to the label the tables gave the row (:func:`ganbench.reporting.tables.row_labels`, which
+    tells apart one method at two budgets); without it, a variant without a tag is a row of its own."""
     out = []
     for rec in records:
         label = (row_labels or {}).get((rec["task"]["name"], str(rec["task"]["version"]), rec["objective"],
