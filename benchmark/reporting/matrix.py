@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ganbench.core.config import variant_label
+from ganbench.core.records import run_label
 from ganbench.reporting.ranking import CONFIDENCE, TaskRanking, competition_ranks, percentile_interval
 from ganbench.reporting.stability import MethodStability, report_domains, stability_summary
 
@@ -56,16 +56,13 @@ def _labelled(records: list[dict], row_labels: dict | None = None) -> list[dict]
     """Records carrying their table row's label as ``row_label``, which the stability summary names
     them by instead of objective[tag]. ``row_labels`` maps (task, version, objective, tag, config
     hash) to the label the tables gave the row (:func:`ganbench.reporting.tables.row_labels`, which
-    tells apart one method at two budgets); without it, a variant without a tag is a row of its own."""
+    tells apart one method at two budgets); a record it does not name is labelled as a table would
+    label it alone (:func:`ganbench.core.records.run_label`: a variant without a tag is a row of its own)."""
     out = []
     for rec in records:
         label = (row_labels or {}).get((rec["task"]["name"], str(rec["task"]["version"]), rec["objective"],
                                         rec.get("tag"), rec.get("config_hash")))
-        if label is not None:
-            rec = {**rec, "row_label": label}
-        elif not rec.get("tag") and rec.get("variant"):
-            rec = {**rec, "row_label": f"{rec['objective']}[{variant_label(rec['variant'])}]"}
-        out.append(rec)
+        out.append({**rec, "row_label": label if label is not None else run_label(rec)})
     return out
 
 
