@@ -42,12 +42,13 @@ for s in (0, 1, 2):
 PY
 # MLE at the task's default budget since 384 LSTM units replaced 256 there (256 stopped at validity 0.88):
 # the same 30,000 cosine-decayed steps (seed 0 was run as --set g_hidden_dim=384 on the former default,
-# the same config). Seeds 1-2 were started in the session that made seed 0 and had not finished.
+# the same config). Seeds 1-2 were resumed from their checkpoints in the next session.
 ganbench run molecule/moses -o mle --seeds 0,1,2 --budget default --tag h384 --results $R --no-progress --no-table
 python - <<'PY'
 import torch
-run = "results/molecule/molecule-moses__mle__s0__h384"
-torch.save({"G": torch.load(f"{run}/checkpoint.pt", map_location="cpu", weights_only=True)["G"]}, f"{run}/generator.pt")
+for s in (0, 1, 2):
+    run = f"results/molecule/molecule-moses__mle__s{s}__h384"
+    torch.save({"G": torch.load(f"{run}/checkpoint.pt", map_location="cpu", weights_only=True)["G"]}, f"{run}/generator.pt")
 PY
 # SeqGAN and ORGAN fine-tuned from the 256-unit generators: 500 discriminator steps, then 50
 # policy-gradient steps (4 rollouts, 5 discriminator updates each). The generator's rate was chosen on
@@ -62,6 +63,9 @@ LR=1e-4  # the selection's choice (results/molecule/README.md)
 ganbench run molecule/moses -o seqgan --seeds 1 $FT $INIT --set lr_g=$LR --tag ft-lr$LR --results $R --no-progress --no-table &
 ganbench run molecule/moses -o organ --seeds 0 $FT $INIT --set lr_g=$LR --tag ft-lr$LR --results $R --no-progress --no-table &
 wait
+# SeqGAN with the same recipe on the 384-unit generator (seed 0; organ and seeds 1-2 not yet run)
+INIT384="--set init_g=$R/molecule-moses__mle__s{seed}__h384/generator.pt --set g_hidden_dim=384"
+ganbench run molecule/moses -o seqgan --seeds 0 $FT $INIT384 --set lr_g=$LR --tag ft-h384 --results $R --no-progress --no-table
 # not yet run (did not fit the session that made the rows above): organ seeds 1-2, seqgan seed 2
 # ganbench run molecule/moses -o seqgan,organ --seeds 0,1,2 $FT $INIT --set lr_g=$LR --tag ft-lr$LR --results $R --no-progress --no-table
 
