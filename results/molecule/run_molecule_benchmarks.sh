@@ -63,9 +63,8 @@ LR=1e-4  # the selection's choice (results/molecule/README.md)
 ganbench run molecule/moses -o seqgan --seeds 1 $FT $INIT --set lr_g=$LR --tag ft-lr$LR --results $R --no-progress --no-table &
 ganbench run molecule/moses -o organ --seeds 0 $FT $INIT --set lr_g=$LR --tag ft-lr$LR --results $R --no-progress --no-table &
 wait
-# SeqGAN with the same recipe on the 384-unit generator (seed 0; organ and seeds 1-2 not yet run)
-INIT384="--set init_g=$R/molecule-moses__mle__s{seed}__h384/generator.pt --set g_hidden_dim=384"
-ganbench run molecule/moses -o seqgan --seeds 0 $FT $INIT384 --set lr_g=$LR --tag ft-h384 --results $R --no-progress --no-table
+# SeqGAN and ORGAN with the same recipe on the 384-unit generators, seeds 0-2
+ganbench run molecule/moses -o seqgan,organ --seeds 0,1,2 $FT $INIT384 --set lr_g=$LR --tag ft-h384 --results $R --no-progress --no-table
 # not yet run (did not fit the session that made the rows above): organ seeds 1-2, seqgan seed 2
 # ganbench run molecule/moses -o seqgan,organ --seeds 0,1,2 $FT $INIT --set lr_g=$LR --tag ft-lr$LR --results $R --no-progress --no-table
 

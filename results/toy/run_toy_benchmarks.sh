@@ -35,7 +35,10 @@ ganbench run toy/grid25 -o ns --steps 30000 --set lr_decay=cosine --set lr_g=1e-
 # of grid25 and seed 0 of ring8 were run as --set g_hidden=400 --set g_layers=4 --set d_hidden=200
 # --set d_layers=3 on top of the former default, the same config (hash) as this command
 ganbench run toy/ring8 toy/grid25 -o ns --budget default --seeds 0-4 --tag pacgan-nets --results $R --no-progress --no-table
-# hinge at the same budget: ring8, seeds 0-2 (grid25 and seeds 3-4 not yet run)
-ganbench run toy/ring8 -o hinge --budget default --seeds 0-2 --tag pacgan-nets --results $R --no-progress --no-table
+# hinge and minimax at the same budget: ring8 hinge seeds 0-4, grid25 hinge and both minimax seeds 0-2
+# (wgan-gp, and seeds 3-4 of these, not yet run at this budget)
+ganbench run toy/ring8 -o hinge --budget default --seeds 0-4 --tag pacgan-nets --results $R --no-progress --no-table
+ganbench run toy/grid25 -o hinge --budget default --seeds 0-2 --tag pacgan-nets --results $R --no-progress --no-table
+ganbench run toy/ring8 toy/grid25 -o minimax --budget default --seeds 0-2 --tag pacgan-nets --results $R --no-progress --no-table
 
 ganbench report --results $R --out $R/leaderboard.md
