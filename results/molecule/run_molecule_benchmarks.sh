@@ -26,6 +26,17 @@ ganbench run molecule/moses -o seqgan,organ --steps 1110 --set pretrain_g_steps=
 # MLE at the task's former default budget (20,000 steps, constant rate), seed 0
 ganbench run molecule/moses -o mle --seeds 0 --steps 20000 --tag 20k --results $R --no-progress --no-table
 
+# Each seed's trained generator, kept as a snapshot (weights only) for the runs that start from it:
+# save_generators TAG writes results/molecule/molecule-moses__mle__s{0,1,2}__TAG/generator.pt
+save_generators() {
+  TAG="$1" python - <<'PY'
+import os, torch
+for s in (0, 1, 2):
+    run = f"results/molecule/molecule-moses__mle__s{s}__{os.environ['TAG']}"
+    torch.save({"G": torch.load(f"{run}/checkpoint.pt", map_location="cpu", weights_only=True)["G"]}, f"{run}/generator.pt")
+PY
+}
+
 # --- molecule/moses: the converged CharRNN and the GANs fine-tuned from it --------------------------
 # MLE at the task's former default budget: 30,000 steps of 64 SMILES (1.2 epochs), LSTM 256, Adam 1e-3
 # with a cosine decay to 0 (the three seeds ran at once on the 2 cores)
@@ -33,23 +44,12 @@ for s in 0 1 2; do
   # explicit length and decay: the default budget now trains 384 units (below)
   ganbench run molecule/moses -o mle --seeds $s --steps 30000 --set lr_decay=cosine --tag converged --results $R --no-progress --no-table &
 done; wait
-# Each seed's trained generator, kept as a snapshot (weights only) for the runs that start from it
-python - <<'PY'
-import torch
-for s in (0, 1, 2):
-    run = f"results/molecule/molecule-moses__mle__s{s}__converged"
-    torch.save({"G": torch.load(f"{run}/checkpoint.pt", map_location="cpu", weights_only=True)["G"]}, f"{run}/generator.pt")
-PY
+save_generators converged
 # MLE at the task's default budget since 384 LSTM units replaced 256 there (256 stopped at validity 0.88):
 # the same 30,000 cosine-decayed steps (seed 0 was run as --set g_hidden_dim=384 on the former default,
 # the same config). Seeds 1-2 were resumed from their checkpoints in the next session.
 ganbench run molecule/moses -o mle --seeds 0,1,2 --budget default --tag h384 --results $R --no-progress --no-table
-python - <<'PY'
-import torch
-for s in (0, 1, 2):
-    run = f"results/molecule/molecule-moses__mle__s{s}__h384"
-    torch.save({"G": torch.load(f"{run}/checkpoint.pt", map_location="cpu", weights_only=True)["G"]}, f"{run}/generator.pt")
-PY
+save_generators h384
 # SeqGAN and ORGAN fine-tuned from the 256-unit generators: 500 discriminator steps, then 50
 # policy-gradient steps (4 rollouts, 5 discriminator updates each). The generator's rate was chosen on
 # seed 0 between 1e-3 (the task's MLE rate) and 1e-4 by the train-referenced columns only (validity,
