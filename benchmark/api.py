@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ganbench.core.errors import UserError
-
-DEFAULT_RESULTS = "results/runs"
+from ganbench.core.records import DEFAULT_RESULTS
 
 
 class Scores(dict):

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from ganbench.core.errors import DataNotFoundError, UserError
 from ganbench.core.paths import check_output_dir, check_output_file, os_error_line
-
-DEFAULT_RESULTS = "results/runs"
+from ganbench.core.records import DEFAULT_RESULTS
 
 
 def _csv(text: str) -> list[str]:
@@ -49,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--device", default="auto", help="where to train and evaluate: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps (default auto)")
     run.add_argument("--no-table", action="store_true", help="do not print the table at the end")
+    run.add_argument("--workers", type=int, default=None,
+                     help="runs side by side in worker processes (default: one after another for named tasks; for "
+                          "--suite the cores here divided by each run's threads). Never changes a run's numbers")
 
     ev = sub.add_parser("eval", help="metrics of someone else's samples, as JSON")
     ev.add_argument("task")
@@ -75,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "(default: the file's device:, else auto)")
 
     rep = sub.add_parser("report", help="leaderboard tables from run records")
-    rep.add_argument("--results", default=DEFAULT_RESULTS)
+    rep.add_argument("--results", default=DEFAULT_RESULTS, help=f"results folder (default {DEFAULT_RESULTS}; the committed "
+                     f"leaderboards: results)")
     rep.add_argument("--format", default="md", choices=["md", "csv", "json", "html"],
                      help="md (with published rows, significance, stability), csv, json, or html (a page with plots)")
     rep.add_argument("--out", default=None, help="write here instead of stdout (html: a folder that gets index.html)")
@@ -167,15 +170,60 @@ def _plan(args) -> list:
 def cmd_run(args) -> int:
     from ganbench.reporting.tables import build_tables, to_markdown
     from ganbench.core.records import load_records
-    from ganbench.engine.runner import execute, prepare
+    from ganbench.engine.runner import prepare
 
     from ganbench.core.device import resolve_device
 
     resolve_device(args.device)  # a device that is not here: one line, exit 2, before anything loads
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
     requests = _plan(args)
     results = Path(args.results)
     for req in requests:  # configure everything before the first step: bad combos fail now
         prepare(req)
+    workers = args.workers if args.workers is not None else (None if args.suite else 1)  # None: cores // threads
+    if len(requests) > 1 and workers != 1:
+        done_ids, failed = _run_side_by_side(requests, workers, suite=bool(args.suite))
+    else:
+        done_ids, failed = _run_one_by_one(requests, suite=bool(args.suite))
+    if not args.no_table:
+        loaded = load_records(results)
+        recs = [r for r in loaded.records if r["run_id"] in done_ids]
+        command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        print()
+        print(to_markdown(build_tables(recs), recs, command=command))
+    return 1 if failed else 0
+
+
+def _run_side_by_side(requests: list, workers: int | None, suite: bool) -> tuple[set[str], int]:
+    """The runs on a local process pool (as ``ganbench sweep``), one line each as it ends. A suite
+    goes on without a task whose data is absent here and says how to get it; any other input error
+    of a run (a record that appeared under another config meanwhile) is its line, and exit 2."""
+    from ganbench.engine.executors import Progress, run_local
+
+    bar = Progress(len(requests), enabled=False)
+    missing = []
+
+    def on_done(summary: dict) -> None:
+        if suite and summary.get("missing_data"):
+            missing.append(summary)
+            bar.done += 1
+            print(f"[{bar.done}/{bar.total}] {summary['run_id']}: skipped, {summary['missing_data']}", flush=True)
+            return
+        bar(summary)
+
+    summaries = run_local(requests, workers, on_done)
+    errors = [s for s in summaries if s.get("status") == "error" and s not in missing]
+    if errors:
+        raise UserError(f"{errors[0]['run_id']}: {errors[0]['error']}"
+                        + (f" (and {len(errors) - 1} more runs could not start)" if len(errors) > 1 else ""))
+    return {s["run_id"] for s in summaries if s.get("status") in ("ok", "diverged", "failed")}, \
+        sum(s.get("status") == "failed" for s in summaries)
+
+
+def _run_one_by_one(requests: list, suite: bool) -> tuple[set[str], int]:
+    from ganbench.engine.runner import execute
+
     failed = 0
     done_ids = set()
     missing_data: set[str] = set()
@@ -185,7 +233,7 @@ def cmd_run(args) -> int:
         try:
             outcome = execute(req)
         except DataNotFoundError as exc:
-            if not args.suite:
+            if not suite:
                 raise
             # a suite goes on without a task whose data is absent here, and says how to get it
             missing_data.add(req.task)
@@ -200,13 +248,7 @@ def cmd_run(args) -> int:
         print(f"[{i}/{len(requests)}] {rec['run_id']}: {outcome.action}, {rec['status']}"
               + (f", {wall:.1f}s" if isinstance(wall, (int, float)) else "") + f", {extra}", flush=True)
         failed += rec["status"] == "failed"
-    if not args.no_table:
-        loaded = load_records(results)
-        recs = [r for r in loaded.records if r["run_id"] in done_ids]
-        command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        print()
-        print(to_markdown(build_tables(recs), recs, command=command))
-    return 1 if failed else 0
+    return done_ids, failed
 
 
 def cmd_sweep(args) -> int:

@@ -86,11 +86,11 @@ def test_evaluate_images_in_memory():
         ganbench.evaluate(task, imgs[:, :4], metrics=["fid"])
 
 
-def test_load_results_has_every_committed_run():
+def test_load_results_has_every_committed_run(committed_results):
     from ganbench.core.records import load_records
 
-    loaded = load_records(ROOT / "results")
-    df = ganbench.load_results(ROOT / "results")
+    loaded = load_records(committed_results)
+    df = ganbench.load_results(committed_results)
     assert set(df["run_id"] + "|" + df["path"]) == {r["run_id"] + "|" + r["_path"] for r in loaded.records}
     n_metric_rows = sum(max(1, len(r["metrics"])) for r in loaded.records)
     assert len(df) == n_metric_rows
@@ -100,13 +100,13 @@ def test_load_results_has_every_committed_run():
     assert row["value"] == pytest.approx(float(m["value"]), nan_ok=True) and row["direction"] == m["direction"]
 
 
-def test_leaderboard_frames_match_the_report_tables():
+def test_leaderboard_frames_match_the_report_tables(committed_results):
     from ganbench.core.records import load_records
     from ganbench.reporting.tables import build_tables
 
-    recs = [r for r in load_records(ROOT / "results").records if r["task"]["name"].startswith("toy/")]
+    recs = [r for r in load_records(committed_results).records if r["task"]["name"].startswith("toy/")]
     tables = {t.task: t for t in build_tables(recs)}
-    board = ganbench.leaderboard(ROOT / "results", tasks=list(tables))
+    board = ganbench.leaderboard(committed_results, tasks=list(tables))
     assert set(board) == set(tables)
     for task, t in tables.items():
         df = board[task]

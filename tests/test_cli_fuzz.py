@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ganbench.core.records import DEFAULT_RESULTS
 from ganbench.cli import main
 
 TINY = ["--set", "g_hidden=8", "--set", "g_layers=1", "--set", "d_hidden=8", "--set", "d_layers=1",
@@ -112,11 +113,13 @@ class Sandbox:
         self.own = {"samples.npy", "sweep.yaml"}  # what the sandbox itself put beside results/
 
     def _stray(self) -> list[str]:
-        """Files under work/ that are neither in a results folder nor the sandbox's own inputs."""
+        """Files under work/ that are neither in a results folder (the given one, or the default runs/ of a
+        command that names none) nor the sandbox's own inputs."""
         out = []
         for p in self.work.rglob("*"):
             rel = p.relative_to(self.work)
-            if p.is_file() and rel.parts[0] != "results" and rel.name not in self.own and not rel.name.startswith("random"):
+            if p.is_file() and rel.parts[0] not in ("results", DEFAULT_RESULTS) and rel.name not in self.own \
+                    and not rel.name.startswith("random"):
                 out.append(str(rel))
         return out
 

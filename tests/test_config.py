@@ -40,13 +40,13 @@ def test_hash_ignores_cadence_not_semantics():
     assert config_hash(base) != config_hash({**base, "lr_g": 1.0})
 
 
-def test_committed_records_keep_their_hash_when_re_resolved():
+def test_committed_records_keep_their_hash_when_re_resolved(committed_results):
     """Every committed record: re-resolving its task, objective and steps with its recorded
     overrides adds only the keys of ADDED_KEYS (at their defaults) and gives the recorded hash."""
     from ganbench.core.config import ADDED_KEYS
     from ganbench.core.records import load_records
 
-    loaded = load_records("results")
+    loaded = load_records(committed_results)
     assert loaded.records and not loaded.problems
     for rec in loaded.records:
         spec = TASKS.get(rec["task"]["name"]).spec

@@ -160,18 +160,16 @@ def test_cli_json_and_compare(tmp_path, capsys):
     assert len(load_records(res).records) == len(matrix_records())
 
 
-def test_the_report_of_runs_that_shared_pretraining_never_imports_torch():
+def test_the_report_of_runs_that_shared_pretraining_never_imports_torch(committed_results):
     """Reading which runs loaded a shared MLE phase (their log.csv) stays torch-free: a report is a
     few seconds of tables, not a torch start-up (the committed coco runs include such runs)."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
     code = ("import sys\n"
             "from ganbench.core.records import load_records\n"
             "from ganbench.reporting.leaderboard import leaderboard_markdown\n"
-            f"md = leaderboard_markdown(load_records({str(root / 'results' / 'cross-domain')!r}).records)\n"
+            f"md = leaderboard_markdown(load_records({str(committed_results / 'cross-domain')!r}).records)\n"
             "assert '†' in md, 'no run marked as having loaded a shared MLE phase'\n"
             "print('torch' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

@@ -108,8 +108,8 @@ def test_ensure_inside_refuses_what_leaves_the_folder(tmp_path):
             ensure_inside(tmp_path, bad)
 
 
-def test_committed_records_keep_their_file_names():
-    loaded = load_records(ROOT / "results")
+def test_committed_records_keep_their_file_names(committed_results):
+    loaded = load_records(committed_results)
     assert loaded.records  # the repository ships records
     for rec in loaded.records:
         rid = run_id(rec["task"]["name"], rec["objective"], rec["seed"], rec.get("tag"))

@@ -364,13 +364,13 @@ def test_a_symlink_to_a_regular_record_is_read(tmp_path):
 
 
 # --- 5. the committed results ----------------------------------------------------------------------
-def test_committed_results_load_completely_and_report_as_committed(capsys):
-    loaded = load_records(ROOT / "results")
+def test_committed_results_load_completely_and_report_as_committed(capsys, committed_results):
+    loaded = load_records(committed_results)
     assert len(loaded.records) == 257 and not loaded.problems and not loaded.excluded
-    code = main(["report", "--results", str(ROOT / "results")])
+    code = main(["report", "--results", str(committed_results)])
     out, err = capsys.readouterr()
     assert code == 0 and not err
-    committed = (ROOT / "results" / "LEADERBOARD.md").read_text().splitlines()
+    committed = (committed_results / "LEADERBOARD.md").read_text().splitlines()
     made = [i for i, line in enumerate(committed) if line.startswith("Made by `")]
     assert made == [2]
     new = out.splitlines()

@@ -94,7 +94,7 @@ def test_same_run_same_bits_however_launched(tmp_path, capsys):
     assert not differ, f"differs from `ganbench run`: {differ}"
 
 
-def test_threads_are_identity_and_the_legacy_value_is_what_committed_records_ran_with():
+def test_threads_are_identity_and_the_legacy_value_is_what_committed_records_ran_with(committed_results):
     cfg = resolve(TASKS.get("toy/ring8").spec, build_objective("ns"))
     assert cfg["threads"] == 1
     without = {k: v for k, v in cfg.items() if k != "threads"}
@@ -102,7 +102,7 @@ def test_threads_are_identity_and_the_legacy_value_is_what_committed_records_ran
     assert config_hash({**cfg, "threads": 2}) != config_hash(cfg)
     assert config_hash({**cfg, "threads": True}) != config_hash(cfg)  # only the int 1 is the legacy value
     legacy = ADDED_KEYS["threads"].legacy
-    loaded = load_records("results")
+    loaded = load_records(committed_results)
     assert loaded.records
     for rec in loaded.records:  # they hash as threads=1 runs: that must be what they were
         assert "threads" in rec["config"] or rec["provenance"]["torch_threads"] in legacy, rec["run_id"]

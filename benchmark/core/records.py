@@ -19,9 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 from ganbench.core.atomic import atomic_write_text
+from ganbench.core.schema import RUN_FAMILY, RUN_SCHEMA as SCHEMA, STATUSES, got, short, validate
 
-SCHEMA = "ganbench.run/1"
-STATUSES = ("ok", "diverged", "failed")
+# Where `ganbench run`/`sweep`/`report`/`sensitivity` and the API keep run records unless told
+# otherwise: a git-ignored folder of the working directory, outside the committed results/ tree, so
+# that a user's own runs never change what the committed leaderboards show (those are rebuilt with
+# an explicit `--results results`, see the README).
+DEFAULT_RESULTS = "runs"
 # A column of a run's log.csv, 1 at step 0 when the run loaded a phase another run computed (the MLE
 # pre-training shared through snapshots): its training seconds leave that phase out, which the
 # equal-compute view reports. Here, not beside the snapshots, so that reading it needs no torch.
@@ -169,8 +173,6 @@ def read_record(path: Path) -> dict:
     one of a later version) whose fields have the types every reader relies on (the table of
     :mod:`ganbench.core.schema`): the reason names the first field that does not, so that a bad
     record costs one warning instead of a traceback in the middle of a report or a run."""
-    from ganbench.core.schema import got, validate
-
     data = _parse_json(_read_regular_file(Path(path)))
     if not isinstance(data, dict):
         raise NotARunRecord(f"not a {SCHEMA} record (a JSON {got(data)}, not an object)", type(data).__name__)
@@ -254,8 +256,6 @@ class NewerRecord(ValueError):
 def _schema_problem(found: Any) -> ValueError:
     """Why a file whose ``schema`` is ``found`` (not this version's) is not used."""
     import re
-
-    from ganbench.core.schema import RUN_FAMILY, short
 
     if isinstance(found, str) and found.startswith(RUN_FAMILY):
         version, mine = found[len(RUN_FAMILY):], SCHEMA[len(RUN_FAMILY):]

@@ -21,9 +21,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ganbench.core.records import SCHEMA as RUN_SCHEMA, STATUSES
-
 RUN_FAMILY = "ganbench.run/"  # ``ganbench.run/<n>``: the run records of every version
+RUN_SCHEMA = RUN_FAMILY + "1"  # the version this ganbench writes and reads
+STATUSES = ("ok", "diverged", "failed")  # how a run ended
 NONFINITE = ("nan", "inf", "-inf")  # how a record writes a non-finite metric value
 MAX_DEPTH = 64  # deeper JSON is not something ganbench writes, and would exhaust the stack of a reader
 

@@ -32,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ganbench.core.errors import UserError
+from ganbench.core.errors import DataNotFoundError, UserError
 
 EXECUTORS = ("local", "ray")
 WORKER_DIED = ("WorkerDied: the process running this run died every time, also when retried alone "
@@ -69,6 +69,8 @@ def run_one(req, index: int | None = None) -> dict:
 
     try:
         outcome = execute(req)
+    except DataNotFoundError as exc:  # a suite goes on without the task (``ganbench run --suite``)
+        return {**_summary_error(req, f"UserError: {exc}"), "missing_data": str(exc)}
     except UserError as exc:  # e.g. a record written under another config since the sweep was planned
         return _summary_error(req, f"UserError: {exc}")
     except Exception as exc:  # the runner records training errors itself; this is e.g. a full disk

@@ -39,7 +39,7 @@ from typing import Any, Iterable
 from ganbench.core.config import parse_value
 from ganbench.core.errors import UserError
 from ganbench.core.paths import encoded_length
-from ganbench.core.records import run_id
+from ganbench.core.records import DEFAULT_RESULTS, run_id
 from ganbench.engine.planning import Point, parse_seeds, plan_runs
 
 KEYS = ("suite", "tasks", "objectives", "seeds", "budget", "steps", "set", "grid", "points", "tag", "results",
@@ -184,7 +184,7 @@ def plan_sweep(path: str | Path, results: str | Path | None = None, data_dir: st
         expanded = [Point(o, point_tag(o, prefix, explicit, combo)) for o, explicit, combo in grid_points(grid, points)]
     else:
         expanded = [Point({}, point_tag({}, prefix))]
-    results_dir = Path(results or spec.get("results") or "results/runs")
+    results_dir = Path(results or spec.get("results") or DEFAULT_RESULTS)
     requests = plan_runs(
         results=results_dir, tasks=_as_list(spec.get("tasks"), "tasks"), suite=spec.get("suite") or None,
         objectives=_as_list(spec["objectives"], "objectives") if spec.get("objectives") is not None else None,
