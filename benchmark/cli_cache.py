@@ -95,7 +95,6 @@ def _shipped_line(shipped) -> str:
 
 
 def _verify(args) -> int:
-    from ganbench.core.data import DataLocator
     from ganbench.domains.molecule.shipped import SHIPPED, STATISTICS, NO_SHIPPED_ENV
 
     shipped = SHIPPED.get(args.name)
@@ -116,7 +115,7 @@ def _verify(args) -> int:
         raise UserError(f"--jobs must be at least 1, got {args.jobs}")
     print(f"verify {shipped.name}: recomputing its statistics from the data files (for the full MOSES splits "
           f"about an hour on 2 cores, mostly ChemNet)", flush=True)
-    locator = DataLocator(args.data_dir)
+    locator = shipped.locator(args.data_dir)
     if args.work:
         checks = shipped.verify(locator, Path(args.work) / "refstats", statistics, args.jobs,
                                 log=lambda line: print(line, flush=True))

@@ -19,7 +19,6 @@ them). Its numbers are not comparable with MOSES' published table; molecule/mose
 
 from __future__ import annotations
 
-from functools import partial
 
 import numpy as np
 
@@ -27,7 +26,6 @@ from ganbench.domains.molecule.moses_data import TEST, TEST_SF, TRAIN, SmilesInd
 from ganbench.domains.molecule.task import SmilesTask
 from ganbench.domains.molecule.metrics import MoleculeReferences
 from ganbench.domains.molecule.guacamol import GuacamolReference
-from ganbench.domains.molecule.refstats import ReferenceSet
 from ganbench.domains.sequence.task import SEQUENCE_DEFAULTS
 from ganbench.core.task import TaskSpec
 
@@ -152,11 +150,11 @@ class MosesSmall(Moses):
         return SmilesSamples(smiles[:n] if n else smiles, source="test split subset")
 
     def build_references(self) -> MoleculeReferences:
+        from ganbench.domains.molecule.shipped import MOSES_SMALL  # their statistics ship with ganbench too
+
         key = f"{self.spec.name}-v{self.spec.version}"
         return MoleculeReferences(
-            splits={"test": ReferenceSet("moses-small-test", partial(self._split, TEST), key=f"{key}-{TEST.sha256}"),
-                    "testsf": ReferenceSet("moses-small-testsf", partial(self._split, TEST_SF),
-                                           key=f"{key}-{TEST_SF.sha256}", properties=False)},
+            splits={split: MOSES_SMALL.reference_set(split, MOSES_SMALL.locator()) for split in ("test", "testsf")},
             train_index=lambda: SmilesIndex.build(self._train),
             guacamol=lambda: GuacamolReference(lambda: self._train, key=f"{key}-{TRAIN.sha256}"),
         )

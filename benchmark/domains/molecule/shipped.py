@@ -60,7 +60,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ganbench.core.data import DataFile, DataLocator
-from ganbench.domains.molecule.moses_data import TEST, TEST_SF, read_smiles_csv
+from ganbench.domains.molecule.moses_data import SMALL_DIR, SMALL_SHA256, TEST, TEST_SF, read_smiles_csv
 
 FORMAT = "ganbench.shipped-refstats/1"
 STATISTICS = ("fcd", "counts", "properties")
@@ -203,8 +203,14 @@ class _SplitHandle:
 class ShippedReferences:
     """A shipped statistics file (``path``, pinned ``sha256``; None: unpinned, verify only) and its recipe."""
 
-    def __init__(self, name: str, path: Path, sha256: str | None, splits: tuple[ShippedSplit, ...]):
+    def __init__(self, name: str, path: Path, sha256: str | None, splits: tuple[ShippedSplit, ...],
+                 bundled: Path | None = None):
         self.name, self.path, self.sha256, self.splits = name, Path(path), sha256, tuple(splits)
+        self.bundled = bundled  # the split files ship inside the package, under this folder (else: data files)
+
+    def locator(self, data_dir: str | None = None) -> DataLocator:
+        """Where the split files are found: the package for bundled ones, else ``--data-dir``, $GANBENCH_DATA, ..."""
+        return DataLocator(self.bundled) if self.bundled is not None else DataLocator(data_dir)
 
     def recipe(self, split: str) -> ShippedSplit:
         for s in self.splits:
@@ -214,7 +220,7 @@ class ShippedReferences:
 
     def with_file(self, path: Path, sha256: str | None = None) -> "ShippedReferences":
         """The same recipe read from another file (a fresh build, before its checksum is pinned)."""
-        return ShippedReferences(self.name, path, sha256, self.splits)
+        return ShippedReferences(self.name, path, sha256, self.splits, self.bundled)
 
     # -- reading ---------------------------------------------------------------------------------
     def file_sha256(self) -> str | None:
@@ -505,7 +511,18 @@ MOSES = ShippedReferences("molecule/moses", MOSES_PATH, MOSES_SHA256, (
     ShippedSplit("test", "moses-test", TEST, properties=True),
     ShippedSplit("testsf", "moses-testsf", TEST_SF, properties=False),
 ))
-SHIPPED = {MOSES.name: MOSES}  # what ``ganbench cache verify`` knows
+# molecule/moses-small's 10k-molecule Test/TestSF subsets (bundled, pinned in moses_data): their FCD
+# moments and counts are the quick suite's costliest first-use work (~70 s of ChemNet on one core),
+# so they ship too, made and checked exactly like MOSES' own (``--which moses-small``).
+MOSES_SMALL_PATH = Path(__file__).parent / "data" / "moses_small_reference.npz"
+MOSES_SMALL_SHA256 = "bf69a83e076747dcb7f262a46192b9df5e38f3a8a573ff8cbd420e06e3a011e3"
+MOSES_SMALL = ShippedReferences("molecule/moses-small", MOSES_SMALL_PATH, MOSES_SMALL_SHA256, (
+    ShippedSplit("test", "moses-small-test", DataFile(f"{SMALL_DIR.name}/test.csv.gz", SMALL_SHA256["test"]),
+                 properties=True),
+    ShippedSplit("testsf", "moses-small-testsf",
+                 DataFile(f"{SMALL_DIR.name}/test_scaffolds.csv.gz", SMALL_SHA256["test_scaffolds"]), properties=False),
+), bundled=SMALL_DIR.parent)
+SHIPPED = {MOSES.name: MOSES, MOSES_SMALL.name: MOSES_SMALL}  # what ``ganbench cache verify`` knows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,7 +532,8 @@ def main(argv: list[str] | None = None) -> int:
                                             "Statistics already in --cache (e.g. FCD moments computed earlier) are "
                                             "read, not recomputed; the rest is computed there.")
     p.add_argument("--cache", required=True, type=Path, help="a reference cache root (its refstats/ folder holds or gets the entries)")
-    p.add_argument("--out", type=Path, default=MOSES_PATH, help=f"where to write (default {MOSES_PATH})")
+    p.add_argument("--which", default=MOSES.name, choices=sorted(SHIPPED), help="which statistics (default molecule/moses)")
+    p.add_argument("--out", type=Path, default=None, help="where to write (default: the shipped file's place)")
     p.add_argument("--statistics", default=",".join(STATISTICS), help=f"comma-separated, of {','.join(STATISTICS)}")
     p.add_argument("--data-dir", default=None, help="folder with moses/test.csv.gz and moses/test_scaffolds.csv.gz")
     p.add_argument("--jobs", type=int, default=None, help="worker processes for RDKit (default: the cores here)")
@@ -524,18 +542,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse-fcd", action="store_true", help="take the FCD moments from the pinned shipped file "
                                                             "where they still hold here, instead of recomputing them")
     args = p.parse_args(argv)
+    shipped = SHIPPED[args.which]
+    args.out = args.out or shipped.path
+    locator = shipped.locator(args.data_dir)
     stats = [s.strip() for s in args.statistics.split(",") if s.strip()]
     if not stats or any(s not in STATISTICS for s in stats):
         p.error(f"--statistics: give some of {','.join(STATISTICS)}")
     note = args.note
     if note is None:
-        note = MOSES.with_file(args.out).read()[0].get("note", "") if args.out.is_file() else ""
+        note = shipped.with_file(args.out).read()[0].get("note", "") if args.out.is_file() else ""
     if args.reuse_fcd:
-        seeded = MOSES.seed_fcd_cache(DataLocator(args.data_dir), args.cache / "refstats")
-        print(f"FCD moments reused from the pinned {MOSES.path.name}: {', '.join(seeded) or 'none (they do not hold here)'}")
-    sha = MOSES.build(args.out, DataLocator(args.data_dir), args.cache / "refstats", stats, args.jobs, note)
+        seeded = shipped.seed_fcd_cache(locator, args.cache / "refstats")
+        print(f"FCD moments reused from the pinned {shipped.path.name}: {', '.join(seeded) or 'none (they do not hold here)'}")
+    sha = shipped.build(args.out, locator, args.cache / "refstats", stats, args.jobs, note)
     print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
-    print(f'pin it in {Path(__file__).name}: MOSES_SHA256 = "{sha}"')
+    print(f'pin it in {Path(__file__).name}: the SHA-256 of {shipped.name} = "{sha}"')
     return 0
 
 
