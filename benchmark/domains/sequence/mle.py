@@ -14,11 +14,11 @@ from ganbench.core.errors import UserError
 from ganbench.objectives.base import Objective, forward_precision
 from ganbench.core.records import SHARED_PHASE_LOG_KEY
 from ganbench.domains.sequence.snapshots import fingerprint, load_snapshot, save_snapshot
-from ganbench.domains.sequence.task import SequenceTask, as_ids
+from ganbench.domains.sequence.batches import as_ids
 
 
 def check_sequence_task(objective: Objective, task) -> None:
-    if task.spec.continuous or not isinstance(task, SequenceTask):
+    if task.spec.continuous or not getattr(task, "generates_sequences", False):  # a SequenceTask says so
         raise UserError(
             f"objective {objective.name} trains discrete sequence generators, but {task.spec.name} generates "
             f"{task.spec.sample_kind}: use it on a text or molecule task, or use ns/hinge/wgan-gp here"

@@ -31,7 +31,7 @@ from ganbench.core.errors import UserError
 from ganbench.objectives.base import Objective, forward_precision
 from ganbench.domains.sequence.mle import check_sequence_task, mle_phase
 from ganbench.domains.sequence.rollout import policy_gradient_loss, rollout_rewards
-from ganbench.domains.sequence.task import as_ids
+from ganbench.domains.sequence.batches import as_ids
 
 
 class SeqGAN(Objective):

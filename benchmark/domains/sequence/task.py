@@ -45,6 +45,7 @@ SEQUENCE_DEFAULTS: dict[str, Any] = {
 
 
 class SequenceTask(Task):
+    generates_sequences = True  # what MLE, SeqGAN and ORGAN check: token batches and a generator with nll()
     vocab_size: int
     max_len: int
     start_id: int
@@ -141,11 +142,6 @@ class SequenceTask(Task):
     def generator_for_metrics(self):
         """The generator of the latest ``sample`` call (None for samples read from a file)."""
         return self._last_generator() if self._last_generator is not None else None
-
-
-def as_ids(batch: torch.Tensor) -> torch.Tensor:
-    """Token ids from ids or (relaxed) one-hot vectors: lets MLE/SeqGAN read any real batch."""
-    return batch if not batch.is_floating_point() else batch.argmax(dim=-1)
 
 
 def load_generator_weights(G: torch.nn.Module, path: str | Path) -> None:
