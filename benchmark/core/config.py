@@ -73,10 +73,11 @@ BASE_DEFAULTS: dict[str, Any] = {
     "deterministic": False,  # PyTorch's deterministic algorithms (CUDA); the CPU is deterministic anyway
     "compile": False,  # wrap the nets with torch.compile (falls back with a warning where it fails)
     "lr_decay": "none",  # learning-rate schedule over the run's steps: none | linear | cosine (engine/schedule.py)
+    "log_every": 0,  # steps between rows of log.csv; 0: at most 2,000 rows (engine/steplog.py). Changes no number
 }
 
 # Keys that never change a result: excluded from the config hash.
-NON_SEMANTIC = frozenset({"seed", "checkpoint_every"})
+NON_SEMANTIC = frozenset({"seed", "checkpoint_every", "log_every"})
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ ADDED_KEYS: dict[str, AddedKey] = {
     "pretrain_g_steps": AddedKey(5, frozenset({0})),
     # a learning-rate schedule (release 6); every earlier run kept its learning rates constant
     "lr_decay": AddedKey(6, frozenset({"none"})),
+    # log.csv's cadence (release 7): cadence, never in the hash (NON_SEMANTIC); earlier runs logged every step
+    "log_every": AddedKey(7, frozenset({1})),
 }
 
 
@@ -175,7 +178,7 @@ SIZES = Range("ints", 1, words="integers >= 1")
 # is configured, so a bad value is a one-line input error, never a "failed" or "diverged" record.
 RANGES: dict[str, tuple[Range, str]] = {
     "steps": (SIZE, ""), "batch_size": (SIZE, ""), "checkpoint_every": (SIZE, " (steps between checkpoints)"),
-    "eval_every": (COUNT, " (0: evaluate only at the end)"), "threads": (SIZE, ""),
+    "eval_every": (COUNT, " (0: evaluate only at the end)"), "log_every": (COUNT, " (0: at most 2,000 rows of log.csv)"), "threads": (SIZE, ""),
     "lr_g": (RATE, ""), "lr_d": (RATE, ""), "beta1": (FRACTION, " (Adam's momentum)"), "beta2": (FRACTION, ""),
     "n_dis": (SIZE, " (discriminator updates per generator update)"), "ema": (FRACTION, " (0 turns the EMA off; 0.999 is usual)"),
     "latent_dim": (SIZE, ""), "g_hidden": (SIZE, ""), "d_hidden": (SIZE, ""), "g_layers": (COUNT, ""), "d_layers": (COUNT, ""),

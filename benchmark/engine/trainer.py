@@ -5,7 +5,7 @@
 every ``checkpoint_every`` steps and at the end, resumes from a checkpoint (refusing one written
 under another config), detects divergence (non-finite loss or parameters: the run ends as
 *diverged* at that step, not as a crash), logs losses and gradient norms per step to
-``log.csv``, keeps an optional generator EMA, evaluates periodically if asked, and shows a
+``log.csv`` (every step of a short run, every k-th of a long one: :mod:`ganbench.engine.steplog`), keeps an optional generator EMA, evaluates periodically if asked, and shows a
 progress bar on a terminal.
 
 Everything that changes the numbers is fixed by the config, not by how the run was launched: the
@@ -28,7 +28,6 @@ with a warning.
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import math
 import os
@@ -45,6 +44,7 @@ from torch import nn
 from ganbench.core.device import grad_scaler, optimizer_step, resolve_device, seeded_generator, set_deterministic
 from ganbench.engine.checkpoint import load_checkpoint, save_checkpoint
 from ganbench.engine.schedule import set_learning_rates
+from ganbench.engine.steplog import StepLog, log_interval
 from ganbench.engine.threads import apply_threads, run_threads
 from ganbench.core.config import config_hash
 from ganbench.core.errors import UserError
@@ -138,59 +138,6 @@ def _non_finite_params(*nets: nn.Module) -> str | None:
             if not torch.isfinite(p).all():
                 return f"non-finite parameter {tag}.{name}"
     return None
-
-
-class StepLog:
-    """Per-step losses and gradient norms in ``log.csv``, flushed at each checkpoint.
-
-    Rows after the last checkpoint are held in memory, so after a crash the file ends exactly at
-    the checkpoint the run resumes from, and a resumed run's log equals an uninterrupted one's.
-    """
-
-    def __init__(self, path: Path, resume_step: int):
-        self.path = path
-        self.pending: list[dict] = []
-        self.columns: list[str] | None = None
-        if resume_step > 0 and path.exists():
-            with open(path, newline="") as f:
-                rows = [r for r in csv.DictReader(f) if int(r["step"]) < resume_step]
-                self.columns = list(rows[0].keys()) if rows else None
-            self._rewrite(rows)
-        elif path.exists():
-            path.unlink()
-
-    def _rewrite(self, rows: list[dict]) -> None:
-        with open(self.path, "w", newline="") as f:
-            if rows and self.columns:
-                w = csv.DictWriter(f, self.columns)
-                w.writeheader()
-                w.writerows(rows)
-
-    def add(self, step: int, logs: dict[str, float]) -> None:
-        self.pending.append({"step": step, **logs})
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        if self.columns is None:
-            self.columns = list(dict.fromkeys(k for row in self.pending for k in row))
-        new_cols = [k for row in self.pending for k in row if k not in self.columns]
-        if new_cols:  # a later phase logs new quantities: rewrite with the wider header
-            with open(self.path, newline="") as f:
-                old = list(csv.DictReader(f)) if self.path.stat().st_size else []
-            self.columns += list(dict.fromkeys(new_cols))
-            self._rewrite(old)
-        write_header = not self.path.exists() or self.path.stat().st_size == 0
-        with open(self.path, "a", newline="") as f:
-            w = csv.DictWriter(f, self.columns, restval="")
-            if write_header:
-                w.writeheader()
-            w.writerows({k: _fmt(v) for k, v in row.items()} for row in self.pending)
-        self.pending.clear()
-
-
-def _fmt(v: Any) -> Any:
-    return f"{v:.6g}" if isinstance(v, float) else v
 
 
 def _progress(total: int, initial: int, desc: str, enabled: bool):
@@ -296,6 +243,7 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
             return TrainResult("diverged", state.step, elapsed, G_ema or G, dict(ck["diverged"]), resumed_from)
 
     log = StepLog(run_dir / "log.csv", state.step)
+    log_every = log_interval(cfg)
     evals_path = run_dir / "evals.jsonl"
     if state.step == 0 and evals_path.exists():
         evals_path.unlink()
@@ -336,7 +284,8 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
                 reason = _non_finite_params(G, D) if D is not None else _non_finite_params(G)
             else:
                 reason = f"non-finite {', '.join(bad)}" if bad else None
-            log.add(state.step, logs)
+            if reason or state.step % log_every == 0 or state.step == total - 1:
+                log.add(state.step, logs)
             if reason:
                 diverged = {"step": state.step, "reason": reason}
                 state.step += 1
