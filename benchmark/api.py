@@ -160,15 +160,16 @@ def _number(v: Any) -> float:
 
 
 def leaderboard(results: str | Path = DEFAULT_RESULTS, tasks: Iterable[str] | None = None) -> dict:
-    """The report's tables as ``{task name: DataFrame}``: one row per method (objective and its
-    variant) in rank order, with runs, seeds, and for every metric column its mean and ``<column>
-    std`` / ``<column> n``. Rows and columns are those of ``ganbench report`` (``df.attrs`` holds
-    the task version, main metric and each column's direction); a task recorded under two versions
-    gets the keys ``name vN``. Each file left out is a :class:`~ganbench.core.records.RecordWarning`;
+    """The report's tables as ``{name: DataFrame}``, one per task and protocol: the task's first
+    named-protocol table (its default) under the task's name, every other under ``task · protocol``
+    (``name vN`` when a task is recorded under two versions). One row per method (objective and the
+    settings that differ under that protocol) in rank order, with runs, seeds, and for every metric
+    column its mean and ``<column> std`` / ``<column> n``. Rows and columns are those of ``ganbench
+    report`` (``df.attrs`` holds the task version, protocol, main metric and each column's direction). Each file left out is a :class:`~ganbench.core.records.RecordWarning`;
     runs left out because two different records claim them are listed in ``df.attrs["notes"]``."""
     import pandas as pd
 
-    from ganbench.reporting.tables import build_tables
+    from ganbench.reporting.tables import build_tables, short_names
 
     folder = Path(results)
     if not folder.is_dir():
@@ -180,9 +181,7 @@ def leaderboard(results: str | Path = DEFAULT_RESULTS, tasks: Iterable[str] | No
         recs = [r for r in recs if r["task"]["name"] in wanted]
         excluded = [r for r in excluded if r["task"]["name"] in wanted]
     tables = build_tables(recs, excluded)
-    versions: dict[str, int] = {}
-    for t in tables:
-        versions[t.task] = versions.get(t.task, 0) + 1
+    names = short_names(tables)
     out = {}
     for t in tables:
         rows = []
@@ -198,6 +197,8 @@ def leaderboard(results: str | Path = DEFAULT_RESULTS, tasks: Iterable[str] | No
             rows.append(row)
         df = pd.DataFrame(rows)
         df.attrs.update(task=t.task, version=t.version, main_metric=t.main_metric, main_column=t.main_column,
-                        directions={c.label: c.direction for c in t.columns}, notes=list(t.notes))
-        out[t.task if versions[t.task] == 1 else f"{t.task} v{t.version}"] = df
+                        protocol=t.protocol_name, protocol_fixes=t.protocol.describe() if t.protocol else "",
+                        exploratory=t.exploratory, directions={c.label: c.direction for c in t.columns},
+                        notes=list(t.notes))
+        out[names[t.key]] = df
     return out

@@ -1,4 +1,4 @@
-"""``ganbench``: list | run | sweep | eval | report | sensitivity | cache.
+"""``ganbench``: list | run | sweep | eval | report | reproduce | sensitivity | cache.
 
 Every user error (unknown name, malformed option, missing data, bad sample file) is one line on
 stderr and exit code 2; a run that diverges or fails is a result recorded in its run record, and
@@ -79,11 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="leaderboard tables from run records")
     rep.add_argument("--results", default=DEFAULT_RESULTS, help=f"results folder (default {DEFAULT_RESULTS}; the committed "
                      f"leaderboards: results)")
-    rep.add_argument("--format", default="md", choices=["md", "csv", "json", "html"],
-                     help="md (with published rows, significance, stability), csv, json, or html (a page with plots)")
+    rep.add_argument("--format", default="md", choices=["md", "csv", "json", "html", "data"],
+                     help="md (with published rows, significance, stability), csv, json, html (a page with plots), or "
+                          "data (a folder: leaderboard.json and one CSV per task and protocol)")
     rep.add_argument("--out", default=None, help="write here instead of stdout (html: a folder that gets index.html)")
-    rep.add_argument("--test", default="welch", choices=["welch", "mannwhitney"],
-                     help="test of the best method vs each other over seeds (default welch)")
+    rep.add_argument("--test", default="t", choices=["t", "rank", "welch", "mannwhitney"],
+                     help="test of the best method vs each other over seeds: t (paired t where seeds share a start, "
+                          "else Welch; the default) or rank (Wilcoxon signed-rank / Mann-Whitney); welch and mannwhitney "
+                          "are the old names of the two")
+    rep.add_argument("--include-tags", action="store_true",
+                     help="rank tagged variants with their protocol's table (default: apart, as exploratory runs)")
     rep.add_argument("--task", action="append", default=None, help="only these tasks (repeatable)")
     rep.add_argument("--compare", action="append", default=None, metavar="METHOD",
                      help="methods of the cross-task summary, over the tasks all of them ran (repeatable; "
@@ -95,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "'all', or 'default' (the default: each domain's cheap set)")
     sens.add_argument("--device", default="auto", help="where to evaluate: auto, cpu, cuda, cuda:N or mps (default auto)")
     sens.add_argument("--data-dir", default=None)
+    rp = sub.add_parser("reproduce", help="re-run committed run records here and compare every metric with the "
+                                          "committed value, against that method's seed spread")
+    rp.add_argument("records", nargs="+", help="run record files (.json) to re-run")
+    rp.add_argument("--results", default=f"{DEFAULT_RESULTS}/reproduce",
+                    help=f"where the re-runs go (default {DEFAULT_RESULTS}/reproduce; never the records' own folder)")
+    rp.add_argument("--out", default=None, help="write the comparison (JSON, schema ganbench.reproduce/1) here; under a "
+                                                "results folder, the report shows it")
+    rp.add_argument("--data-dir", default=None)
+    rp.add_argument("--device", default="auto", help="where to re-run: auto, cpu, cuda, cuda:N or mps (default auto)")
     from ganbench.cli_cache import add_parser as add_cache_parser
 
     add_cache_parser(sub)
@@ -168,7 +182,8 @@ def _plan(args) -> list:
 
 
 def cmd_run(args) -> int:
-    from ganbench.reporting.tables import build_tables, to_markdown
+    from ganbench.reporting.markdown import to_markdown
+    from ganbench.reporting.tables import build_tables
     from ganbench.core.records import load_records
     from ganbench.engine.runner import prepare
 
@@ -315,7 +330,7 @@ def cmd_report(args) -> int:
         raise UserError(f"results folder {results} does not exist: run `ganbench run ...` first or pass --results DIR")
     if args.out:  # before the work, not after it
         fix = "give a path you can write, or leave --out out"
-        if args.format == "html" and Path(args.out).suffix.lower() not in (".html", ".htm"):
+        if args.format == "data" or args.format == "html" and Path(args.out).suffix.lower() not in (".html", ".htm"):
             check_output_dir(args.out, "--out", fix)
         else:
             check_output_file(args.out, "--out", fix)
@@ -328,8 +343,8 @@ def cmd_report(args) -> int:
         excluded = [r for r in excluded if r["task"]["name"] in args.task]
     if not recs:
         raise UserError(f"no run records in {results}" + (f" for {', '.join(args.task)}" if args.task else ""))
-    tables = build_tables(recs, excluded)
     command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    options = dict(excluded=excluded, compare=args.compare, include_tags=args.include_tags)
     if args.format == "html":
         from ganbench.reporting.html import write_html_report
 
@@ -338,7 +353,7 @@ def cmd_report(args) -> int:
         out = Path(args.out)
         folder = out.parent if out.suffix.lower() in (".html", ".htm") else out
         path = write_html_report(recs, folder, command=command, source=str(results), problems=loaded.problems,
-                                 test=args.test, excluded=excluded, compare=args.compare)
+                                 test=args.test, **options)
         if out.suffix.lower() in (".html", ".htm") and path != out:
             path.replace(out)
             path = out
@@ -347,15 +362,22 @@ def cmd_report(args) -> int:
     if args.format == "md":
         from ganbench.reporting.leaderboard import leaderboard_markdown
 
-        text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test, excluded=excluded,
-                                    compare=args.compare)
+        text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test, **options)
     elif args.format == "csv":
-        text = to_csv(tables)
+        text = to_csv(build_tables(recs, excluded, args.include_tags))
     else:
         from ganbench.reporting.leaderboard import build_leaderboard, leaderboard_json
 
-        text = leaderboard_json(build_leaderboard(recs, args.test, excluded=excluded, compare=args.compare),
-                                loaded.problems)
+        lb = build_leaderboard(recs, args.test, source=results, **options)
+        if args.format == "data":
+            from ganbench.reporting.data import write_data
+
+            if not args.out:
+                raise UserError("--format data needs --out DIR (the folder that gets leaderboard.json and tables/)")
+            folder = write_data(lb, Path(args.out), loaded.problems, command=command)
+            print(f"wrote {folder}", file=sys.stderr)
+            return 0
+        text = leaderboard_json(lb, loaded.problems)
     if args.out:
         atomic_write_text(Path(args.out), text if text.endswith("\n") else text + "\n")
         print(f"wrote {args.out}", file=sys.stderr)
@@ -372,6 +394,19 @@ def cmd_sensitivity(args) -> int:
     return 1 if any(r.failed or r.error for r in done) else 0
 
 
+def cmd_reproduce(args) -> int:
+    from ganbench.core.device import resolve_device
+    from ganbench.engine.reproduce import reproduce
+
+    if args.out:
+        check_output_file(args.out, "--out", "give a file you can write, or leave --out out")
+    resolve_device(args.device)
+    reproduce(args.records, args.results, args.out, args.data_dir, args.device, log=lambda line: print(line, flush=True))
+    if args.out:
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_cache(args) -> int:
     from ganbench.cli_cache import cmd_cache as run
 
@@ -379,7 +414,7 @@ def cmd_cache(args) -> int:
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "eval": cmd_eval, "report": cmd_report,
-            "sensitivity": cmd_sensitivity, "cache": cmd_cache}
+            "sensitivity": cmd_sensitivity, "cache": cmd_cache, "reproduce": cmd_reproduce}
 
 
 def _one_line(text: str) -> str:

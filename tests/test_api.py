@@ -102,14 +102,17 @@ def test_load_results_has_every_committed_run(committed_results):
 
 def test_leaderboard_frames_match_the_report_tables(committed_results):
     from ganbench.core.records import load_records
-    from ganbench.reporting.tables import build_tables
+    from ganbench.reporting.tables import build_tables, short_names
 
     recs = [r for r in load_records(committed_results).records if r["task"]["name"].startswith("toy/")]
-    tables = {t.task: t for t in build_tables(recs)}
-    board = ganbench.leaderboard(committed_results, tasks=list(tables))
-    assert set(board) == set(tables)
-    for task, t in tables.items():
-        df = board[task]
+    built = build_tables(recs)
+    names = short_names(built)
+    tables = {names[t.key]: t for t in built}
+    board = ganbench.leaderboard(committed_results, tasks=["toy/ring8", "toy/grid25"])
+    assert set(board) == set(tables) and {"toy/ring8", "toy/grid25"} <= set(board)  # the default protocol: the task
+    assert board["toy/ring8"].attrs["protocol"] == "default" and not board["toy/ring8"].attrs["exploratory"]
+    for name, t in tables.items():
+        df = board[name]
         assert list(df["method"]) == [r.label for r in t.rows]
         for r, (_, row) in zip(t.rows, df.iterrows()):
             cell = r.cells[t.main_column]

@@ -35,6 +35,13 @@ def png_bytes(color="tab:red") -> bytes:
     return buf.getvalue()
 
 
+def quick_steps(task: str) -> int:
+    """The task's quick budget: hand-made records at it sit in a named protocol's table."""
+    from ganbench.tasks import TASKS
+
+    return int(TASKS.get(task).spec.budgets["quick"])
+
+
 def make_results(root: Path) -> Path:
     """Hand-made records with real artifacts: toy/ring8 (3 seeds x 2 methods, one evil name), text, molecule."""
     res = root / "runs"
@@ -58,7 +65,7 @@ def make_results(root: Path) -> Path:
             (run_dir / fname).write_bytes(data)
             arts[name] = f"{rid}/{fname}"
         rec = {"schema": "ganbench.run/1", "run_id": rid, "task": {"name": task, "version": "1", "main_metric": main},
-               "objective": objective, "seed": seed, "tag": None, "config": {"steps": 200}, "config_hash": "abc",
+               "objective": objective, "seed": seed, "tag": None, "config": {"steps": quick_steps(task)}, "config_hash": "abc",
                "steps": {"planned": 200, "completed": 200}, "status": status, "metrics": metrics if status == "ok" else {},
                "diverged": {"step": 120, "reason": "non-finite loss_d"} if status == "diverged" else None,
                "error": "RuntimeError: boom <b>" if status == "failed" else None, "artifacts": arts}
@@ -158,10 +165,10 @@ def test_significance_column_and_best_in_bold(report):
     lb = build_leaderboard(records)
     ring = next(t for t in lb.tables if t.task == "toy/ring8")
     assert [r.label for r in ring.rows][:2] == ["ns", EVIL]
-    p, _ = p_value([8, 8, 7], [2, 3, 2])
+    p, _ = p_value([8, 8, 7], [2, 3, 2], paired=True)  # the same config: each seed starts alike, so they pair
     row = page[page.index(htmlmod.escape(EVIL)):]
     row = row[:row.index("</tr>")]
-    assert f"p={p:.3g}" in row and '<span class="sig">yes</span>' in row
+    assert f"p={p:.2g}" in row and '<span class="sig">yes</span>' in row and "paired t-test, 3 pairs" in row
     assert "<strong>7.667 ± 0.577</strong>" in page
     hinge = page[page.index('<td class="l">hinge</td>'):]
     hinge = hinge[:hinge.index("</tr>")]
@@ -172,8 +179,9 @@ def test_markdown_has_published_rows_significance_and_stability(report):
     _, _, records = report
     md = leaderboard_markdown(records)
     assert "| published | *VEEGAN* [veegan, verified] |" in md
-    p, _ = p_value([8, 8, 7], [2, 3, 2])
-    assert "vs best: p (Welch)" in md and f"p={p:.3g} ✓" in md
+    p, _ = p_value([8, 8, 7], [2, 3, 2], paired=True)
+    assert "vs best: p (Holm-adjusted)" in md and f"p={p:.2g} (Holm {p:.2g}) ✓" in md  # one test: Holm leaves it
+    assert "| paired t-test, 3 pairs |" in md
     assert "## Stability across domains" in md and "toy: modes covered (fraction) ↑" in md
     assert "text: self-BLEU-4 ↓" in md
     # published rows never change our ranks: ns stays rank 1 although VEEGAN's 8 modes > 7.667
@@ -183,7 +191,7 @@ def test_markdown_has_published_rows_significance_and_stability(report):
 def test_rank_intervals_summary_matrix_and_compute_sections(report):
     _, page, records = report
     lb = build_leaderboard(records)
-    ring = lb.rankings[("toy/ring8", "1")]
+    ring = lb.ranking(next(t for t in lb.tables if t.task == "toy/ring8"))
     assert [m.label for m in ring.methods] == ["ns", EVIL, "hinge"] and ring.unranked == []
     # hinge: its one diverged seed is a result (the worst value, ranked last), its crash is left out; one seed
     # has no spread to resample, so its interval is every rank and it cannot be ruled out as first
@@ -209,8 +217,8 @@ def test_cli_html_needs_out_and_writes_index(tmp_path, capsys):
     assert main(["report", "--results", str(res), "--format", "html", "--out", str(tmp_path / "site")]) == 0
     assert (tmp_path / "site" / "index.html").read_text().startswith("<!DOCTYPE html>")
     assert main(["report", "--results", str(res), "--format", "html", "--out", str(tmp_path / "lb.html"),
-                 "--test", "mannwhitney", "--task", "text/coco"]) == 0
-    assert "Mann–Whitney" in (tmp_path / "lb.html").read_text()
+                 "--test", "rank", "--task", "toy/ring8"]) == 0
+    assert "Wilcoxon signed-rank test, 3 pairs" in (tmp_path / "lb.html").read_text()
 
 
 # --- headless Chromium -------------------------------------------------------------------------------

@@ -14,16 +14,19 @@ from ganbench.reporting.stats import seeds_needed, seeds_needed_normal
 from ganbench.reporting.tables import build_tables
 
 
-def rec(task, objective, seed, value, status="ok", direction="max"):
+def rec(task, objective, seed, value, status="ok", direction="max", start=None):
+    """A record of a made-up task. ``start``: the generator setting that fixes a seed's start; by
+    default each objective has its own, so methods do not pair by seed (the independent design)."""
     metrics = {"m": {"value": value, "direction": direction}} if status == "ok" else {}
     return {"schema": "ganbench.run/1", "run_id": f"{task}-{objective}-{seed}", "seed": seed, "tag": None,
             "task": {"name": task, "version": "1", "main_metric": "m"}, "objective": objective,
-            "config": {"steps": 10}, "config_hash": "h", "status": status, "metrics": metrics,
+            "config": {"steps": 10, "g_start": objective if start is None else start}, "config_hash": "h",
+            "status": status, "metrics": metrics,
             "diverged": {"step": 3, "reason": "nan"} if status == "diverged" else None}
 
 
-def runs(task, objective, values, direction="max"):
-    return [rec(task, objective, s, v, direction=direction) for s, v in enumerate(values)]
+def runs(task, objective, values, direction="max", start=None):
+    return [rec(task, objective, s, v, direction=direction, start=start) for s, v in enumerate(values)]
 
 
 def ranking(records):
@@ -52,7 +55,7 @@ def test_well_separated_methods_get_disjoint_intervals_and_one_first():
     m = by_label(r)
     assert [x.label for x in r.methods] == ["good", "mid", "bad"]
     assert (m["good"].interval, m["mid"].interval, m["bad"].interval) == ((1, 1), (2, 2), (3, 3))
-    assert r.defensibly_first() == ["good"] and m["good"].p_first == 1.0
+    assert r.defensibly_first() == ["good"] and m["good"].p_first == pytest.approx(1.0, abs=1e-12)
     assert m["good"].normalised == 1.0 and m["mid"].normalised == 0.5 and m["bad"].normalised == 0.0
 
 
@@ -183,3 +186,62 @@ def test_identical_methods_tie_across_tasks():
 def test_nothing_to_compare_gives_no_summary():
     recs = runs("t/1", "x", [1.0, 2.0]) + runs("t/1", "y", [1.0, 2.0]) + runs("t/2", "z", [1.0, 2.0])
     assert cross_task_summary(rank_tasks(build_tables(recs))) is None
+
+
+# --- the design and the exact bootstrap ------------------------------------------------------------
+def brute_force_rank_pmfs(outcomes: list[list[float]], paired: bool) -> list[np.ndarray]:
+    """Every ordered bootstrap draw enumerated (n^n per method, or n^n joint): the reference the
+    exact computation must equal."""
+    from itertools import product
+
+    k = len(outcomes)
+    pmfs = [np.zeros(k) for _ in range(k)]
+    if paired:
+        n = len(outcomes[0])
+        draws = list(product(range(n), repeat=n))
+        for d in draws:
+            means = np.array([np.mean([o[i] for i in d]) for o in outcomes])
+            ranks = competition_ranks(means)
+            for j in range(k):
+                pmfs[j][ranks[j] - 1] += 1 / len(draws)
+        return pmfs
+    per = [[np.mean([o[i] for i in d]) for d in product(range(len(o)), repeat=len(o))] for o in outcomes]
+    total = np.prod([len(p) for p in per])
+    for combo in product(*per):
+        ranks = competition_ranks(np.array(combo))
+        for j in range(k):
+            pmfs[j][ranks[j] - 1] += 1 / total
+    return pmfs
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_the_exact_bootstrap_equals_brute_force_enumeration(paired):
+    from ganbench.reporting.ranking import _exact_independent, _exact_joint
+
+    outcomes = [[1.0, 2.5, 3.0], [2.0, 2.0, 2.6], [0.5, 3.5, 2.2]]
+    got, exact = (_exact_joint if paired else _exact_independent)([np.array(o) for o in outcomes])
+    want = brute_force_rank_pmfs(outcomes, paired)
+    assert exact
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, abs=1e-12)
+
+
+def test_intervals_do_not_depend_on_the_bootstrap_seed():
+    recs = runs("t/a", "x", [1.0, 2.0, 3.2]) + runs("t/a", "y", [1.5, 2.2, 2.9]) + runs("t/a", "z", [0.0, 3.0, 2.0])
+    (table,) = build_tables(recs)
+    intervals = {s: [m.interval for m in rank_task(table, seed=s).methods] for s in (1, 2, 3, 4)}
+    assert len({tuple(v) for v in intervals.values()}) == 1
+    r = rank_task(table)
+    assert r.exact and r.design == "independent" and r.crude and "crude" in r.how() and "10 distinct" in r.how()
+
+
+def test_methods_that_share_each_seeds_start_are_resampled_jointly():
+    """The same start per seed (same generator settings): whole seeds are resampled across methods,
+    so a method that is better on every seed is first in every resample, however noisy the seeds."""
+    noisy = [1.0, 9.0, 4.0, 7.0]
+    recs = runs("t/a", "x", [v + 0.1 for v in noisy], start="g") + runs("t/a", "y", noisy, start="g")
+    r = ranking(recs)
+    m = by_label(r)
+    assert r.design == "paired" and m["x"].interval == (1, 1) and m["y"].interval == (2, 2)
+    independent = ranking(runs("t/a", "x", [v + 0.1 for v in noisy]) + runs("t/a", "y", noisy))
+    assert independent.design == "independent" and by_label(independent)["y"].interval == (1, 2)

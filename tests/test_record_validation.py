@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from ganbench.cli import main
 from ganbench.core.records import load_records, read_record
 from ganbench.reporting.leaderboard import build_leaderboard, leaderboard_markdown
-from ganbench.reporting.tables import build_tables, to_csv, to_json, to_markdown
+from ganbench.reporting.markdown import to_markdown
+from ganbench.reporting.tables import build_tables, to_csv, to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 RID = "toy-ring8__ns__s{seed}"
@@ -300,7 +301,7 @@ def test_two_different_records_of_one_run_are_flagged_and_neither_is_averaged(tm
     assert any(str(first) in n and str(other) in n for n in table.notes)
     code, out, err = report(res, capsys)
     assert code == 0 and err.count("warning:") == 1
-    assert "| ns | 2 | 0,1 |" in out and str(first) in out and str(other) in out  # said in the table's notes
+    assert "| ns[lr_g=0.0001] | 2 | 0,1 |" in out and str(first) in out and str(other) in out  # said in the notes
     html_dir = tmp_path / "site"
     code, _, _ = report(res, capsys, "--format", "html", "--out", str(html_dir))
     assert code == 0 and str(other) in (html_dir / "index.html").read_text()

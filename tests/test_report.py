@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from ganbench.reporting.tables import build_tables, to_markdown
+from ganbench.reporting.markdown import to_markdown
+from ganbench.reporting.tables import build_tables
 
 
 def rec(task, objective, seed, value, status="ok", n=2500, chash="h1", direction="max", version="1"):
@@ -32,11 +33,23 @@ def test_lower_is_better_ranks():
     assert [r.label for r in table.rows] == ["x", "y"]
 
 
-def test_different_sample_counts_get_separate_columns():
-    recs = [rec("t/a", "x", 0, 1.0, n=2500), rec("t/a", "y", 0, 2.0, n=100)]
-    (table,) = build_tables(recs)
-    assert len(table.columns) == 2
-    assert {c.label for c in table.columns} == {"m (n_samples=2500)", "m (n_samples=100)"}
+def test_different_sample_counts_are_different_protocols():
+    """The main metric on 2,500 samples and on 100 is another evaluation: two tables, never one ranking."""
+    recs = [rec("t/a", "x", 0, 1.0, n=2500), rec("t/a", "y", 0, 2.0, n=100), rec("t/a", "y", 1, 2.5, n=2500)]
+    tables = build_tables(recs)
+    assert len(tables) == 2 and all(len(t.columns) == 1 for t in tables)
+    big, small = tables  # the evaluation most runs used first
+    assert [r.label for r in big.rows] == ["y", "x"] and big.protocol.eval_label == ""
+    assert [r.label for r in small.rows] == ["y"] and small.protocol.eval_label == "n_samples=100"
+    assert big.key != small.key and "n_samples=100" in small.protocol_name
+
+
+def test_another_metric_under_another_setting_gets_its_own_column():
+    r1, r2 = rec("t/a", "x", 0, 1.0), rec("t/a", "y", 0, 2.0)
+    r1["metrics"]["k"] = {"value": 1.0, "direction": "min", "subsets": 10}
+    r2["metrics"]["k"] = {"value": 2.0, "direction": "min", "subsets": 100}
+    (table,) = build_tables([r1, r2])
+    assert {c.label for c in table.columns} == {"m", "k (subsets=10)", "k (subsets=100)"}
 
 
 def test_different_configs_and_versions_never_averaged():
@@ -101,9 +114,9 @@ def test_a_diverged_record_without_a_step_is_counted_without_one():
     assert table.rows[0].n_diverged == 1 and table.rows[0].diverged_steps == []
 
 
-def test_one_method_at_two_budgets_gets_two_labels_and_its_own_numbers():
-    """A suite's short runs beside the default ones: same objective, no variant setting, other step
-    counts. Each row is named by its budget, and its test and rank interval are its own."""
+def test_one_method_at_two_budgets_is_two_tables_with_their_own_numbers():
+    """A suite's short runs beside the longer ones: the same method at another budget is another
+    protocol, so it is ranked in its own table, never beside the other budget."""
     from ganbench.reporting.leaderboard import build_leaderboard
 
     recs = [rec("t/a", "ns", s, v) for s, v in enumerate((5.0, 5.5, 6.0))]
@@ -112,24 +125,51 @@ def test_one_method_at_two_budgets_gets_two_labels_and_its_own_numbers():
         r["config"] = {"steps": 3}
     other = [rec("t/a", "x", s, v, chash="h3") for s, v in enumerate((1.0, 1.2, 1.4))]
     twins = [rec("t/a", "x", s, v, chash="h4") for s, v in enumerate((3.0, 3.2, 3.4))]  # same steps: by config
-    (table,) = build_tables(recs + short + other + twins)
-    labels = [r.label for r in table.rows]
-    assert labels == ["ns[steps=10]", "x[config h4]", "ns[steps=3]", "x[config h3]"]
+    long_table, short_table = build_tables(recs + short + other + twins)
+    assert long_table.protocol.steps == 10 and short_table.protocol.steps == 3
+    assert [r.label for r in long_table.rows] == ["ns", "x[config h4]", "x[config h3]"]
+    assert [r.label for r in short_table.rows] == ["ns"]
     lb = build_leaderboard(recs + short + other + twins)
-    comps = lb.comparisons[("t/a", "1")]
-    assert set(comps) == set(labels)  # one comparison per row, none overwritten by a namesake
-    assert comps["ns[steps=10]"].method == comps["ns[steps=10]"].best  # the 10-step ns is best, the 3-step one is not
-    assert comps["ns[steps=3]"].p_value is not None and comps["ns[steps=3]"].p_value != comps["x[config h4]"].p_value
-    # the matrix reads the records itself: its divergence/collapse cells name the rows as the tables do
-    for label in labels:
+    comps = lb.comparisons[long_table.key]
+    assert comps["ns"].method == comps["ns"].best and comps["x[config h3]"].p_value is not None
+    assert lb.comparisons[short_table.key]["ns"].short() == "best"
+    for label in ("ns", "x[config h4]", "x[config h3]"):  # the matrix names the rows as the tables do
         assert lb.matrix.cells[(label, "t")].stability is not None, label
 
 
-def test_where_a_runs_samples_were_held_does_not_split_a_column():
+def test_the_comparability_key_drops_provenance_and_normalises_numbers():
     """Records from before the evaluator streamed samples say samples_from=memory, later ones
-    samples_from=generator: the same generator's samples under the same protocol, one column."""
-    from ganbench.reporting.tables import _signature
+    samples_from=generator; older records wrote the classifier's accuracy with 3 digits, newer ones
+    with 4: the same generator's samples in the same extractor, one column. Numbers written with
+    other precision are one setting."""
+    from ganbench.reporting.comparability import metric_key
 
     base = {"value": 0.9, "direction": "max", "n_samples": 30000, "definition": "valid / all samples"}
-    assert _signature({**base, "samples_from": "memory"}) == _signature({**base, "samples_from": "generator"})
-    assert _signature({**base, "n_samples": 30000}) != _signature({**base, "n_samples": 2000})
+    assert metric_key({**base, "samples_from": "memory"}) == metric_key({**base, "samples_from": "generator"})
+    assert metric_key({**base, "n_samples": 30000}) != metric_key({**base, "n_samples": 2000})
+    fid = {"value": 86.9, "direction": "min", "extractor": "classifier:image/fashion-mnist-v1-seed0", "n": 10000}
+    assert metric_key({**fid, "classifier_test_accuracy": 0.912}) == metric_key({**fid, "classifier_test_accuracy": 0.9121})
+    assert metric_key({**fid, "extractor": "inception-v3"}) != metric_key(fid)
+    assert metric_key({**fid, "sigma": 0.01}) == metric_key({**fid, "sigma": 0.010000000000000002})
+    assert metric_key({**fid, "n": 10000.0}) == metric_key(fid)
+
+
+def test_tags_with_newlines_or_formula_starts_stay_inert_in_markdown_and_csv():
+    """A tag is user text: in Markdown a newline or | must not break the table; in CSV a leading
+    =, +, -, @ must not become a live spreadsheet formula."""
+    import csv
+    import io
+
+    from ganbench.reporting.tables import to_csv
+
+    evil = "=HYPERLINK(\"http://x\")|\nrow"
+    r = rec("t/a", "x", 0, 1.0)
+    r["tag"], r["variant"] = evil, {"lr_g": 1.0}
+    (table,) = build_tables([r, rec("t/a", "y", 0, 2.0)])
+    md = to_markdown([table], [r])
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    assert all(line.count(" | ") == rows[0].count(" | ") for line in rows)  # every row has the header's cells
+    assert "\\n" in md and "\n" + "row" not in md.replace("\\n", "")
+    cells = [cell for row in csv.reader(io.StringIO(to_csv([table]))) for cell in row]
+    assert any("HYPERLINK" in c for c in cells)
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)

@@ -14,10 +14,13 @@ from ganbench.reporting.stability import stability_summary
 from ganbench.reporting.stats import compare_to_best, p_value
 
 
-def rec(task, objective, seed, metrics, status="ok", chash="h", main="m", tag=None):
+def rec(task, objective, seed, metrics, status="ok", chash="h", main="m", tag=None, start=None):
+    """``start``: the generator setting that fixes each seed's start (default: one per objective,
+    so methods do not pair by seed)."""
     return {"schema": "ganbench.run/1", "run_id": f"{task}-{objective}-{seed}", "seed": seed, "tag": tag,
             "task": {"name": task, "version": "1", "main_metric": main}, "objective": objective,
-            "config": {"steps": 10}, "config_hash": chash, "status": status,
+            "config": {"steps": 10, "g_start": objective if start is None else start}, "config_hash": chash,
+            "status": status,
             "metrics": metrics if status == "ok" else {},
             "diverged": {"step": 3, "reason": "nan"} if status == "diverged" else None}
 
@@ -98,6 +101,46 @@ def test_compare_to_best_uses_rank_one_and_main_metric():
     assert comps["bad"].significant is True and comps["bad"].p_value == pytest.approx(welch_by_hand([8, 8, 7], [2, 3, 2]))
     assert comps["close"].significant is False
     assert comps["one"].p_value is None and comps["one"].short() == "n/a (1 seed)"
+    assert not comps["bad"].paired and comps["bad"].test == "Welch's t-test"
+
+
+def test_rows_that_share_each_seeds_start_are_compared_paired_and_holm_adjusted():
+    """The text/coco case: every loss starts from the same seed's snapshot, so seeds pair; a method
+    worse on every seed by a little is told apart by the paired t-test, not by Welch's."""
+    from scipy import stats
+
+    best, worse, other = [0.18, 0.17, 0.20], [0.17, 0.16, 0.19], [0.10, 0.30, 0.12]
+    recs = [rec("t/a", name, s, {"m": m(v)}, start="snapshot") for name, vals in
+            (("mle", best), ("loss", worse), ("other", other)) for s, v in enumerate(vals)]
+    (table,) = build_tables(recs)
+    comps = compare_to_best(table)
+    loss = comps["loss"]
+    assert loss.paired and loss.test == "paired t-test" and loss.n == 3
+    assert loss.p_value == pytest.approx(float(stats.ttest_rel(best, worse).pvalue))
+    assert loss.p_value < stats.ttest_ind(best, worse, equal_var=False).pvalue  # pairing is what separates them
+    raw = sorted([(comps["loss"].p_value, "loss"), (comps["other"].p_value, "other")])
+    # Holm by hand: the smaller p times 2, the larger times 1, kept monotone, capped at 1
+    first = min(1.0, 2 * raw[0][0])
+    assert comps[raw[0][1]].p_adjusted == pytest.approx(first)
+    assert comps[raw[1][1]].p_adjusted == pytest.approx(max(first, raw[1][0]))
+    assert "Holm" in loss.short()
+    rank = compare_to_best(table, "rank")
+    assert rank["loss"].test == "Wilcoxon signed-rank test"
+    assert rank["loss"].p_value == pytest.approx(float(stats.wilcoxon(best, worse, zero_method="zsplit").pvalue))
+
+
+def test_holm_matches_statsmodels_style_hand_values():
+    from ganbench.reporting.stats import holm
+
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5]) == [0.5] and holm([0.6, 0.9]) == pytest.approx([1.0, 1.0])
+
+
+@pytest.mark.parametrize("n, text", [(4, "≈ 4"), (37, "≈ 40"), (44_689, "> 1,000"), (159_153, "> 1,000"), (250, "hundreds")])
+def test_seeds_needed_print_an_order_of_magnitude(n, text):
+    from ganbench.reporting.stats import SeedsNeeded
+
+    assert SeedsNeeded(n, 1.0).short() == text
 
 
 # --- stability ------------------------------------------------------------------------------------

@@ -23,16 +23,32 @@ from pathlib import Path
 from ganbench import __version__
 
 
+# What "ganbench's own files" are: a change to any of them (tracked and modified, or new and not
+# ignored) can change a run's numbers; a change elsewhere in the tree (results/, READMEs) cannot.
+CODE_PATHS = ("benchmark", "tasks", "setup.py", "pyproject.toml")
+
+
 @lru_cache(maxsize=1)
 def git_state() -> dict:
-    root = Path(__file__).resolve().parent.parent
+    """:func:`code_state` of the checkout this ganbench runs from (once per process)."""
+    return code_state(Path(__file__).resolve().parent.parent.parent)
+
+
+def code_state(root: Path) -> dict:
+    """The commit of the checkout at ``root`` and whether ganbench's own files differ from it
+    (``git_dirty``: then the code that made a record cannot be recovered from the repository; the
+    tables say how many of their runs are such). ``git_dirty_files`` names the first few."""
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
         if commit.returncode != 0:
             return {"git_commit": None}
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=5)
-        return {"git_commit": commit.stdout.strip(), "git_dirty": bool(dirty.stdout.strip())}
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=normal", "--", *CODE_PATHS],
+                                cwd=root, capture_output=True, text=True, timeout=5)
+        changed = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+        out = {"git_commit": commit.stdout.strip(), "git_dirty": bool(changed)}
+        if changed:
+            out["git_dirty_files"] = changed[:10]
+        return out
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": None}
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 from ganbench.core.atomic import atomic_write_text
-from ganbench.core.schema import RUN_FAMILY, RUN_SCHEMA as SCHEMA, STATUSES, got, short, validate
+from ganbench.core.schema import RUN_FAMILY, RUN_SCHEMA as SCHEMA, got, short, validate
 
 # Where `ganbench run`/`sweep`/`report`/`sensitivity` and the API keep run records unless told
 # otherwise: a git-ignored folder of the working directory, outside the committed results/ tree, so

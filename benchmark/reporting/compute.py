@@ -111,6 +111,7 @@ class TaskCompute:
     matched_seconds: float | None  # the smallest time budget among the methods (each one's slowest finished run)
     periodic: int = 0  # periodic evaluation points read
     estimated: bool = False  # some seconds are estimated from seconds per step
+    key: str = ""  # the table's key (task, version, protocol)
 
     @property
     def shared_phase(self) -> bool:
@@ -151,7 +152,7 @@ def loaded_shared_phase(rec: dict) -> bool:
 
 
 def run_curve(label: str, rec: dict, metric: str, signature: tuple | None) -> RunCurve:
-    from ganbench.reporting.tables import _signature
+    from ganbench.reporting.comparability import metric_key
 
     steps = _number((rec.get("steps") or {}).get("completed")) if isinstance(rec.get("steps"), dict) else None
     if steps is None and rec.get("status") == "ok":  # a record from before steps were recorded ran them all
@@ -170,7 +171,7 @@ def run_curve(label: str, rec: dict, metric: str, signature: tuple | None) -> Ru
             curve.estimated = True
         curve.points.append((int(step), own if own is not None else (step * sps if sps is not None else None), value))
     m = (rec.get("metrics") or {}).get(metric)
-    if rec.get("status") == "ok" and isinstance(m, dict) and curve.steps and (signature is None or _signature(m) == signature):
+    if rec.get("status") == "ok" and isinstance(m, dict) and curve.steps and (signature is None or metric_key(m) == signature):
         value = _number(m.get("value"))
         if value is not None:
             curve.points.append((curve.steps, curve.seconds, value))
@@ -197,4 +198,4 @@ def equal_compute(table, records: list[dict]) -> TaskCompute:
     seconds = [m.budget_seconds for m in methods if m.budget_seconds]
     return TaskCompute(table.task, table.version, table.main_metric, direction, methods,
                        min(budgets) if budgets else None, min(seconds) if seconds else None, periodic,
-                       any(r.estimated for m in methods for r in m.runs))
+                       any(r.estimated for m in methods for r in m.runs), getattr(table, "key", ""))

@@ -35,9 +35,10 @@ from ganbench.reporting.compute import artifact_path as _artifact_path
 from ganbench.reporting.leaderboard import Leaderboard, build_leaderboard
 from ganbench.reporting.matrix import fmt_score as fmt_matrix_score, fmt_stability
 from ganbench.reporting.ranking import fmt_interval, fmt_normalised
-from ganbench.reporting.tables import ARROW, TaskTable, _best_labels, hardware_line
+from ganbench.reporting.fmt import ARROW
+from ganbench.reporting.tables import TaskTable, best_rows, code_line, hardware_line
 from ganbench.reporting.stability import collapse_note, fmt_collapse, fmt_rate, fmt_spread
-from ganbench.reporting.stats import ALPHA, POWER, TESTS
+from ganbench.reporting.stats import ALPHA, POWER
 
 MAX_IMAGE_BYTES = 3_000_000
 SAMPLE_LINES = 8
@@ -85,14 +86,13 @@ def _status_badge(status: str) -> str:
 
 
 def task_table_html(lb: Leaderboard, t: TaskTable) -> str:
-    comps = lb.comparisons.get((t.task, t.version), {})
-    best = _best_labels(t)
-    test_name = "Welch" if lb.test == "welch" else "Mann–Whitney"
+    comps = lb.comparisons.get(t.key, {})
+    best = best_rows(t)
     head = ['<th>rank</th>', '<th class="l">method</th>', '<th>n (ok)</th>', '<th>seeds</th>', '<th>diverged</th>',
-            '<th>failed</th>', '<th>steps</th>']
+            '<th>failed</th>']
     head += [f'<th title="{esc(c.label)}">{esc(c.label)} {ARROW[c.direction]}{" ★" if c.label == t.main_column else ""}</th>'
              for c in t.columns]
-    head.append(f'<th>vs best: p ({test_name})</th><th>significant</th>')
+    head.append('<th>vs best: p (Holm-adjusted)</th><th>test</th><th>significant</th>')
     rows = []
     for i, r in enumerate(t.rows):
         div = f"{r.n_diverged}" + (f' <span class="muted">(at {", ".join(map(str, r.diverged_steps))})</span>'
@@ -100,7 +100,7 @@ def task_table_html(lb: Leaderboard, t: TaskTable) -> str:
         failed = f'<span class="err" title="{esc("; ".join(r.errors))}">{r.n_failed}</span>' if r.n_failed else "0"
         cells = [f"<td>{r.rank if r.rank is not None else '—'}</td>", f'<td class="l">{esc(r.label)}</td>',
                  f"<td>{r.n_ok}</td>", f"<td>{esc(','.join(map(str, r.seeds)))}</td>", f"<td>{div}</td>",
-                 f"<td>{failed}</td>", f"<td>{r.steps}</td>"]
+                 f"<td>{failed}</td>"]
         for c in t.columns:
             cell = r.cells.get(c.label)
             text = esc(cell.fmt()) if cell else "—"
@@ -111,21 +111,23 @@ def task_table_html(lb: Leaderboard, t: TaskTable) -> str:
             cells.append(f"<td>{text}</td>")
         comp = comps.get(r.label)
         if comp is None:
-            cells += ["<td>—</td>", "<td>—</td>"]
+            cells += ["<td>—</td>", "<td>—</td>", "<td>—</td>"]
         elif comp.method == comp.best:
-            cells += ['<td class="muted">best</td>', "<td>—</td>"]
+            cells += ['<td class="muted">best</td>', "<td>—</td>", "<td>—</td>"]
         else:
             p = comp.short().replace(" ✓", "")
+            test = (f"{comp.test}, {comp.n} pairs" if comp.paired else f"{comp.test}, {comp.n_best} vs {comp.n} seeds") \
+                if comp.test else "—"
             sig = '<span class="sig">yes</span>' if comp.significant else ("no" if comp.significant is False else "—")
-            cells += [f"<td>{esc(p)}</td>", f"<td>{sig}</td>"]
+            cells += [f"<td>{esc(p)}</td>", f'<td class="muted">{esc(test)}</td>', f"<td>{sig}</td>"]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     notes_extra = []
     for prow, by_col, rest in lb.published_for(t):
         if by_col:
             cells = ["<td>—</td>", f'<td class="l">{_status_badge(prow.status)}{esc(prow.method)} '
-                                   f'<span class="muted">[{esc(prow.source)}]</span></td>'] + ["<td>—</td>"] * 5
+                                   f'<span class="muted">[{esc(prow.source)}]</span></td>'] + ["<td>—</td>"] * 4
             cells += [f"<td>{esc(by_col[c.label].fmt())}</td>" if c.label in by_col else "<td>—</td>" for c in t.columns]
-            cells += ["<td>—</td>", "<td>—</td>"]
+            cells += ["<td>—</td>", "<td>—</td>", "<td>—</td>"]
             rows.append('<tr class="published">' + "".join(cells) + "</tr>")
         if rest:
             notes_extra.append(f"<li>{_status_badge(prow.status)}<em>{esc(prow.method)}</em> [{esc(prow.source)}], "
@@ -137,18 +139,24 @@ def task_table_html(lb: Leaderboard, t: TaskTable) -> str:
 
 
 def _task_notes(lb: Leaderboard, t: TaskTable, extra: list[str]) -> str:
-    items = []
+    items = [f"<li>protocol: {esc(t.protocol.describe())}</li>"] if t.protocol is not None else []
     for col in t.columns:
         details = ", ".join(f"{k}={json.loads(v)}" for k, v in col.signature)
         items.append(f"<li><code>{esc(col.label)}</code> {ARROW[col.direction]}: {esc(details)}</li>")
-    items.append(f"<li>{esc(hardware_line(lb.records_by_table.get((t.task, t.version), []))[2:])}</li>")
+    items.append(f"<li>{esc(hardware_line(t.records)[2:])}</li>")
+    items.append(f"<li>{esc(code_line(t.records)[2:])}</li>")
     items.append("<li>config hashes: " + ", ".join(f"{esc(r.label)}: <code>{esc(r.config_hash)}</code>" for r in t.rows) + "</li>")
     errs = [f"{esc(r.label)}: {esc(e)}" for r in t.rows for e in r.errors if e]
     if errs:
         items.append('<li class="err">failures: ' + "; ".join(errs) + "</li>")
     items += [f'<li class="err">{esc(note)}</li>' for note in t.notes]  # runs left out (two records of one run)
-    items.append(f"<li>p: two-sided {esc(TESTS[lb.test])} over seeds of <code>{esc(t.main_column)}</code>, the rank-1 row "
-                 f"against each other row; significant means p &lt; {ALPHA}; n/a says why no test could run.</li>")
+    items.append(f"<li>p: two-sided test over seeds of <code>{esc(t.main_column)}</code>, the rank-1 row against each "
+                 f"other row, paired by seed where the two rows start each seed alike (the test column says which test "
+                 f"and how many pairs or seeds); Holm-adjusted over the table's comparisons; significant means an "
+                 f"adjusted p &lt; {ALPHA}; the best row is chosen after seeing the data; n/a says why no test could run.</li>")
+    drift = lb.drift.for_task(t.task) if lb.drift is not None else ""
+    if drift:
+        items.append(f"<li>across machines: {esc(drift)}</li>")
     pubs = lb.published_for(t)
     seen = {}
     for prow, _, _ in pubs:
@@ -177,7 +185,7 @@ def _firsts(labels: list[str]) -> str:
 
 def ranking_html(lb: Leaderboard, t: TaskTable) -> str:
     """Rank intervals, defensibly first and seeds to separate neighbours (see ranking.py)."""
-    r = lb.rankings.get((t.task, t.version))
+    r = lb.ranking(t)
     if r is None:
         return ""
     if not r.methods:
@@ -190,19 +198,20 @@ def ranking_html(lb: Leaderboard, t: TaskTable) -> str:
                      esc(fmt_normalised(m.normalised, m.normalised_interval)), seeds,
                      esc(f"vs {m.next_label}: {m.next_seeds.short()}") if m.next_label else ""])
     text = (f"Rank intervals on <code>{esc(r.column)}</code> {ARROW[r.direction]}: 95% bootstrap over seeds "
-            f"({r.resamples} resamples within each method; {esc(sections.diverged_rule(r.worst))}; one seed gives every "
-            f"rank). Defensibly first (interval reaches 1): {_firsts(r.defensibly_first())}. Seeds to separate: per "
-            f"method, for a two-sided t-test at {ALPHA} to reach {POWER:.0%} power at the observed difference and "
-            f"pooled seed std. {esc(sections.NORMALISED.capitalize())}.")
+            f"({esc(r.how())}; {esc(sections.diverged_rule(r.worst))}; one seed gives every "
+            f"rank). Defensibly first (interval reaches 1): {_firsts(r.defensibly_first())}. Seeds to separate: a "
+            f"post-hoc plug-in figure, seeds (pairs) per method for a two-sided t-test at {ALPHA} to reach {POWER:.0%} "
+            f"power if the observed difference and spread were the truth; an order of magnitude. "
+            f"{esc(sections.NORMALISED.capitalize())}.")
     unranked = ("<br>Unranked: " + esc("; ".join(f"{a} ({b})" for a, b in r.unranked))) if r.unranked else ""
     return (f'<details open><summary>Rank intervals</summary><p class="notes">{text}{unranked}</p>'
             + _table("ranking", ["method", "rank", "95% rank interval", "P(first)", "normalised score [95%]", "seeds",
-                                 "seeds per method to separate from the next"], rows) + "</details>")
+                                 "seeds to separate from the next"], rows) + "</details>")
 
 
 def compute_html(lb: Leaderboard, t: TaskTable) -> str:
     """The equal-compute figure (metric vs steps and vs seconds) and the matched-compute table."""
-    tc = lb.compute.get((t.task, t.version))
+    tc = lb.compute.get(t.key)
     if tc is None or not tc.methods:
         return ""
     png = plots.compute_curves(tc, [r.label for r in t.rows])
@@ -300,7 +309,7 @@ def stability_html(lb: Leaderboard) -> str:
 def _runs_of(lb: Leaderboard, t: TaskTable) -> list[tuple[str, dict]]:
     labels = {(r.objective, r.tag or None, r.config_hash): r.label for r in t.rows}
     out = []
-    for rec in sorted(lb.records_by_table.get((t.task, t.version), []), key=lambda r: r["seed"]):
+    for rec in sorted(t.records, key=lambda r: r["seed"]):
         label = labels.get((rec["objective"], rec.get("tag") or None, rec["config_hash"]))
         if label:
             out.append((label, rec))
@@ -417,6 +426,12 @@ def published_only_html(lb: Leaderboard) -> str:
 
 
 # --- page ----------------------------------------------------------------------------------------
+def _table_heading(tag: str, t: TaskTable) -> str:
+    proto = f" · protocol <code>{esc(t.protocol_name)}</code>" if t.protocol is not None else ""
+    return (f"<{tag}>{esc(t.task)} <small class=\"muted\">v{esc(t.version)}{proto} · main metric "
+            f"<code>{esc(t.main_metric)}</code></small></{tag}>")
+
+
 def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: str = "", source: str = "",
                 problems: Iterable = ()) -> str:
     problems = list(problems)
@@ -425,29 +440,45 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
            f"<h1>{esc(title)}</h1>",
-           f'<p class="notes">{len(lb.records)} run records from <code>{esc(source)}</code>, {len(lb.tables)} tasks; '
+           f'<p class="notes">{len(lb.records)} run records from <code>{esc(source)}</code>, {len({t.task for t in lb.tables})} tasks in {len(lb.main_tables)} named-protocol and {len(lb.exploratory_tables)} exploratory tables; '
            f'generated {esc(now)}' + (f" by <code>{esc(command)}</code>" if command else "") + ". Mean ± sample std over "
            "seeds of the runs that finished; diverged and failed runs are counted, never averaged. ↑ higher is better, "
            "↓ lower is better; <strong>bold</strong> is the best of our rows in its column; rank uses the task's main "
            "metric (★).</p>"]
     if lb.tables:
-        out.append("<nav>" + "".join(f'<a href="#{slug(t.task + "-v" + t.version)}">{esc(t.task)}</a>' for t in lb.tables)
-                   + ('<a href="#summary">summary</a>' if len(lb.tables) > 1 else "")
+        out.append("<nav>" + "".join(f'<a href="#{slug(t.key)}">{esc(t.task)}'
+                                     + (f' <small>{esc(t.protocol_name)}</small>' if t.protocol else "") + "</a>"
+                                     for t in lb.main_tables)
+                   + ('<a href="#exploratory">exploratory runs</a>' if lb.exploratory_tables else "")
+                   + ('<a href="#summary">summary</a>' if len(lb.main_tables) > 1 else "")
                    + '<a href="#matrix">matrix</a><a href="#stability">stability</a></nav>')
-    for t in lb.tables:
-        out.append(f'<section class="task" id="{slug(t.task + "-v" + t.version)}">')
-        out.append(f"<h2>{esc(t.task)} <small class=\"muted\">v{esc(t.version)} · main metric "
-                   f"<code>{esc(t.main_metric)}</code></small></h2>")
+    for t in lb.main_tables:  # figures and samples for the named protocols only (the page stays small)
+        out.append(f'<section class="task" id="{slug(t.key)}">')
+        out.append(_table_heading("h2", t))
         out.append(task_table_html(lb, t))
         out.append(ranking_html(lb, t))
         out.append(figures_html(lb, t))
         out.append(compute_html(lb, t))
         out.append(samples_html(lb, t))
         out.append("</section>")
-    if len(lb.tables) > 1:  # one task: its own rank intervals say it all
+    if lb.exploratory_tables:
+        out.append('<section id="exploratory"><h2>Exploratory runs</h2><p class="notes">Runs under a protocol that is '
+                   "none of their task's named budgets, and tagged variants of a named protocol: each table holds one "
+                   "protocol, and none of these rows takes part in a named protocol's ranking, the summary or the "
+                   "matrix.</p>")
+        for t in lb.exploratory_tables:
+            out.append(f'<div class="task" id="{slug(t.key)}">' + _table_heading("h3", t) + task_table_html(lb, t)
+                       + ranking_html(lb, t) + "</div>")
+        out.append("</section>")
+    if len(lb.main_tables) > 1:  # one table: its own rank intervals say it all
         out.append('<section id="summary"><h2>Across tasks: like with like</h2>' + summary_html(lb) + "</section>")
     out.append('<section id="matrix"><h2>Where each loss is good</h2>' + (matrix_html(lb) or "<p>no ranked rows</p>")
                + "</section>")
+    if lb.drift is not None:
+        rows = [[esc(x) for x in row] for row in lb.drift.rows()]
+        out.append('<section id="drift"><h2>Across machines</h2><p class="notes">' + esc(lb.drift.caption()) + "</p>"
+                   + _table("drift", ["task", "metric", "runs re-run", "machines (committed → here)", "max |Δ|",
+                                      "seed std", "max |Δ| / seed std", "bit-identical"], rows, left=4) + "</section>")
     if lb.sensitivity.get("tasks"):
         from ganbench.reporting.sensitivity import html_fragment
 
@@ -468,11 +499,12 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
 
 
 def write_html_report(records: list[dict], out_dir: str | Path, command: str = "", source: str = "",
-                      problems: Iterable = (), test: str = "welch", title: str = "ganbench leaderboard",
-                      excluded: list[dict] = (), compare: list[str] | None = None) -> Path:
+                      problems: Iterable = (), test: str = "t", title: str = "ganbench leaderboard",
+                      excluded: list[dict] = (), compare: list[str] | None = None, include_tags: bool = False) -> Path:
     from ganbench.core.atomic import atomic_write_text
 
-    lb = build_leaderboard(records, test, excluded=excluded, compare=compare)
+    lb = build_leaderboard(records, test, excluded=excluded, compare=compare, include_tags=include_tags,
+                           source=source or None)
     path = Path(out_dir) / "index.html"
     atomic_write_text(path, render_html(lb, title, command, source, problems))
     umask = os.umask(0)

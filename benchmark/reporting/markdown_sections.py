@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from ganbench.reporting.aggregate import Aggregate, fmt_score
 from ganbench.reporting.compute import MethodCompute, TaskCompute
+from ganbench.reporting.fmt import ARROW, md, num as _num
 from ganbench.reporting.matrix import Matrix, fmt_cell
 from ganbench.reporting.ranking import TaskRanking, fmt_interval, fmt_normalised
 from ganbench.reporting.stats import ALPHA, POWER
-from ganbench.reporting.tables import ARROW, _num
 
 NORMALISED = ("normalised score = 1 − (rank − 1)/(k − 1) among the k methods ranked on the task "
               "(1 first, 0 last, whatever the metric's units)")
@@ -26,10 +26,6 @@ DIVERGED_RULE = ("a diverged seed, or a finished one whose main metric is not fi
 
 def diverged_rule(worst: float | None = None) -> str:
     return DIVERGED_RULE.format(worst=f" ({_num(worst, 3)})" if worst is not None else "")
-
-
-def md(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("`", "'")
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
@@ -48,12 +44,12 @@ def seeds_text(r: TaskRanking, m) -> str:
 
 
 def ranking_lines(r: TaskRanking) -> list[str]:
-    """The block under a task's table: rank intervals, defensibly first, seeds to separate neighbours."""
+    """The block under a table: rank intervals, defensibly first, seeds to separate neighbours."""
     if not r.methods:
         why = "; ".join(f"{md(lab)}: {md(w)}" for lab, w in r.unranked)
         return ["**Rank intervals**: nothing ranked" + (f" ({why})" if why else "") + ".", ""]
-    out = [f"**Rank intervals** on `{md(r.column)}` {ARROW[r.direction]}: 95% bootstrap over seeds ({r.resamples} "
-           f"resamples within each method; {diverged_rule(r.worst)}; one seed gives every rank). "
+    out = [f"**Rank intervals** on `{md(r.column)}` {ARROW[r.direction]}: 95% bootstrap over seeds ({md(r.how())}; "
+           f"{diverged_rule(r.worst)}; one seed gives every rank). "
            f"Defensibly first (interval reaches 1): {_firsts(r.defensibly_first())}.", ""]
     rows = []
     for m in r.methods:
@@ -61,10 +57,11 @@ def ranking_lines(r: TaskRanking) -> list[str]:
         rows.append([str(m.rank), md(m.label), fmt_interval(m), f"{100 * m.p_first:.0f}%",
                      fmt_normalised(m.normalised, m.normalised_interval), seeds, seeds_text(r, m)])
     out += _table(["rank", "method", "95% rank interval", "P(first)", "normalised score [95%]", "seeds",
-                   "seeds per method to separate from the next"], rows)
-    out += ["", f"Seeds to separate: per method, for a two-sided t-test at {ALPHA} to reach {POWER:.0%} power at the "
-                f"observed mean difference and pooled seed std (∞: equal means; — : too few seeds or no spread). "
-                f"{NORMALISED.capitalize()}."]
+                   "seeds to separate from the next"], rows)
+    out += ["", f"Seeds to separate: a post-hoc plug-in figure — how many seeds per method (pairs, in a paired "
+                f"design) a two-sided t-test at {ALPHA} needs for {POWER:.0%} power *if* the observed difference and "
+                f"spread were the truth, which with few seeds they are not; printed as an order of magnitude (∞: equal "
+                f"means; — : too few seeds or no spread). {NORMALISED.capitalize()}."]
     if r.unranked:
         out.append("Unranked: " + "; ".join(f"{md(lab)} ({md(w)})" for lab, w in r.unranked) + ".")
     out.append("")
@@ -171,7 +168,7 @@ def compute_lines(computes: list[TaskCompute]) -> list[str]:
     for tc in computes:
         if not tc.methods:
             continue
-        out += [f"### {md(tc.task)} (v{md(tc.version)}) — `{md(tc.metric)}` {ARROW[tc.direction]}", ""]
+        out += [f"### {md(tc.key or tc.task)} — `{md(tc.metric)}` {ARROW[tc.direction]}", ""]
         rows = [[md(mc.label)] + compute_cells(tc, mc) for mc in tc.methods]
         out += _table(["method"] + compute_head(tc), rows)
         caption = compute_caption(tc)
@@ -179,4 +176,65 @@ def compute_lines(computes: list[TaskCompute]) -> list[str]:
     return out
 
 
-__all__ = ["ranking_lines", "summary_lines", "matrix_lines", "compute_lines", "compute_caption", "compute_head", "compute_cells", "diverged_rule"]
+def drift_lines(drift) -> list[str]:
+    """How far a fixed seed moved when committed runs were re-run on other machines (``ganbench reproduce``)."""
+    if drift is None or not drift.tasks:
+        return []
+    out = ["## Across machines", "", md(drift.caption()), ""]
+    out += _table(["task", "metric", "runs re-run", "machines (committed → here)", "max |Δ|", "seed std", "max |Δ| / seed std",
+                   "bit-identical"], [[md(x) for x in row] for row in drift.rows()])
+    return out + [""]
+
+
+def sensitivity_lines(panel: dict) -> list[str]:
+    """Each task's ranking re-computed under the protocol knobs (``ganbench sensitivity``), with τ."""
+    from ganbench.reporting.sensitivity import markdown_lines
+
+    if not panel.get("tasks"):
+        return []
+    return (["## Protocol sensitivity", "",
+             "Each task's ranking recomputed from the same trained generators under another evaluation protocol "
+             "(`ganbench sensitivity`): Kendall's τ against the default ranking, methods whose rank moves in **bold** "
+             "(▲ better, ▼ worse).", ""] + markdown_lines(panel, heading="###"))
+
+
+def stability_lines(st) -> list[str]:
+    from ganbench.reporting.stability import collapse_note, fmt_collapse, fmt_rate, fmt_spread
+
+    if not st.methods:
+        return []
+    out = ["## Stability across domains", "",
+           "Per method over every task and seed it ran: divergence rate = diverged / (finished + diverged) runs; "
+           "seed spread = seed-to-seed std of each task's main metric / |that task's mean over all methods|, averaged "
+           "over the tasks with ≥ 2 finished seeds (lower is steadier); mode collapse = the domain's diversity metric "
+           f"over finished runs ({collapse_note()}).", ""]
+    head = ["method", "tasks", "runs", "diverged", "failed", "seed spread"] + [c.header for c in st.columns]
+    rows = [[md(m.method), str(len(m.tasks)), str(m.runs), fmt_rate(m), str(m.failed), fmt_spread(m)]
+            + [fmt_collapse(m, c) for c in st.columns] for m in st.methods]
+    return out + _table(head, rows) + [""]
+
+
+def published_only_lines(lb) -> list[str]:
+    tasks = lb.tasks_without_runs()
+    if not tasks:
+        return []
+    out = ["## Published results for tasks without runs here", "",
+           "Shown for reference until runs of these tasks are recorded; [source, verified/recalled/measured].", ""]
+    for task in tasks:
+        rows = lb.published.for_task(task)
+        out += [f"### {task}", ""]
+        for source in dict.fromkeys(r.source for r in rows):
+            group = [r for r in rows if r.source == source]
+            labels = list(dict.fromkeys(k for r in group for k in r.values))
+            first = group[0]
+            note = f" — {md(first.note)}" if first.note else ""
+            url = f" <{first.url}>" if first.url else ""
+            out += [f"[{source}] {md(first.citation)}{url}{note}", ""]
+            out += _table(["method", "status"] + [md(x) for x in labels],
+                          [[md(r.method), r.status] + [r.values[x].fmt() if x in r.values else "—" for x in labels]
+                           for r in group])
+            out.append("")
+    return out
+
+
+__all__ = ["drift_lines", "sensitivity_lines", "stability_lines", "published_only_lines", "ranking_lines", "summary_lines", "matrix_lines", "compute_lines", "compute_caption", "compute_head", "compute_cells", "diverged_rule"]

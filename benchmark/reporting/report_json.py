@@ -14,10 +14,10 @@ from ganbench.reporting.stats import ALPHA, POWER
 
 def ranking(r) -> dict:
     return {
-        "task": r.task, "version": r.version, "key": r.key, "column": r.column, "direction": r.direction,
-        "resamples": r.resamples, "worst_value": r.worst,
-        "method": f"95% percentile bootstrap of ranks, seeds resampled within each method; {diverged_rule()}; "
-                  f"{NORMALISED}",
+        "task": r.task, "version": r.version, "key": r.key, "table": r.table_key, "column": r.column,
+        "direction": r.direction, "design": r.design, "exact": r.exact,
+        "resamples": None if r.exact else r.resamples, "worst_value": r.worst,
+        "method": f"95% percentile bootstrap of ranks: {r.how()}; {diverged_rule()}; {NORMALISED}",
         "defensibly_first": r.defensibly_first(),
         "rows": [{"method": m.label, "objective": m.objective, "rank": m.rank, "rank_interval": list(m.interval),
                   "mean_rank": m.mean_rank, "p_first": m.p_first, "defensibly_first": m.first,
@@ -26,11 +26,13 @@ def ranking(r) -> dict:
                   "normalised_interval": list(m.normalised_interval) if m.normalised_interval else None,
                   "next": m.next_label,
                   "seeds_to_separate_from_next": None if m.next_seeds is None else {
-                      "n": m.next_seeds.n, "effect_size": m.next_seeds.effect, "note": m.next_seeds.note}}
+                      "order_of_magnitude": m.next_seeds.short(), "paired": m.next_seeds.paired,
+                      "effect_size": m.next_seeds.effect, "note": m.next_seeds.note}}
                  for m in r.methods],
         "unranked": [{"method": lab, "why": why} for lab, why in r.unranked],
-        "seeds_to_separate": f"per method, two-sided t-test at alpha {ALPHA}, power {POWER}, observed mean "
-                             f"difference and pooled seed std (noncentral t); null n: equal means or unknown spread",
+        "seeds_to_separate": f"post-hoc plug-in: seeds (pairs, in a paired design) per method for a two-sided t-test at "
+                             f"alpha {ALPHA} to have power {POWER} if the observed difference and spread were the truth "
+                             f"(noncentral t); an order of magnitude; null: equal means or unknown spread",
     }
 
 
@@ -85,8 +87,28 @@ def compute(tc) -> dict:
             "methods": methods}
 
 
+def comparisons(lb) -> list[dict]:
+    out = []
+    for t in lb.tables:
+        for label, c in lb.comparisons.get(t.key, {}).items():
+            out.append({"table": t.key, "method": label, "best": c.best, "test": c.test, "paired": c.paired,
+                        "n": c.n, "n_best": c.n_best, "p": c.p_value, "p_holm": c.p_adjusted,
+                        "significant": c.significant, "note": c.note})
+    return out
+
+
+def drift(lb) -> dict | None:
+    if lb.drift is None:
+        return None
+    return {"method": lb.drift.caption(), "sources": lb.drift.sources,
+            "rows": [dict(zip(["task", "metric", "runs", "machines", "max_abs_delta", "seed_std", "max_delta_over_seed_std",
+                               "identical"], row)) for row in lb.drift.rows()]}
+
+
 def payload(lb) -> dict:
     head, rows = summary(lb)
-    return {"rankings": [ranking(lb.rankings[(t.task, t.version)]) for t in lb.tables],
+    return {"rankings": [ranking(lb.rankings[t.key]) for t in lb.tables],
+            "comparisons": comparisons(lb), "tests": "Holm-adjusted over each table's comparisons with its best row; "
+                                                      "paired by seed where two rows start each seed alike",
             "aggregate": head, "summary": rows, "matrix": matrix(lb.matrix),
-            "equal_compute": [compute(lb.compute[(t.task, t.version)]) for t in lb.tables]}
+            "equal_compute": [compute(lb.compute[t.key]) for t in lb.tables], "across_machines": drift(lb)}

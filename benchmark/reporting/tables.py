@@ -1,12 +1,16 @@
-"""Leaderboard tables from run records: mean ± std over seeds and ranks, per task.
+"""Leaderboard tables from run records: one table per protocol of a task, mean ± std over seeds.
 
-Records are grouped by (task, task version, objective, tag, config hash): runs under different
-configs or task versions are never averaged together. Only runs with status ``ok`` enter the
-means; diverged and failed runs are counted in their own columns. A metric whose provenance
-(sample count, feature extractor, reference) differs between groups of one task gets one column
-per provenance instead of one mixed column. Ranks use each task's main metric and its direction.
-There is no cross-task mean rank here: averaging each method over the tasks it happened to run
-compares different things; :mod:`ganbench.reporting.aggregate` compares methods over equal task sets.
+Records are placed by :mod:`ganbench.reporting.protocols`: a table holds the runs of one task
+version trained and scored under one protocol (budget with counted pre-training, what the task's
+budgets fix, the main metric's evaluation), and a row is one method of it (objective and the
+settings that differ from its defaults there; runs of one config hash and tag). Only runs with
+status ``ok`` enter the means; diverged and failed runs are counted in their own columns. Values
+are grouped by the comparability key of :mod:`ganbench.reporting.comparability`: a metric whose key
+differs between rows gets one column per key, never a mixed one; provenance (a classifier's
+measured accuracy, timings) never splits a column. Ranks use the main metric and its direction.
+
+This module is data only: the Markdown (:mod:`ganbench.reporting.markdown`), HTML, CSV and JSON
+are renderings of these tables.
 """
 
 from __future__ import annotations
@@ -15,18 +19,13 @@ import csv
 import io
 import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ganbench.core.config import variant_label
-
-ARROW = {"max": "↑", "min": "↓"}
-# per-run details that do not affect comparability: counts of what one run's samples contained, and
-# where a run's own samples were held when scored ("memory" in records from before the evaluator
-# streamed them, "generator" since: the same samples of the same generator, not another protocol)
-VOLATILE_DETAILS = frozenset({"std", "seconds", "time_s", "run", "empty_hypotheses", "empty_sentences", "unknown_words",
-                              "samples_from"})
+from ganbench.reporting.comparability import differing, key_text, metric_key
+from ganbench.reporting.fmt import ARROW, csv_safe, num
+from ganbench.reporting.protocols import Placement, Protocol, main_metric_key, place, with_evaluation
 
 
 @dataclass
@@ -39,25 +38,17 @@ class Cell:
     def fmt(self, digits: int = 3) -> str:
         if self.n == 0:
             return "—" if not self.n_nonfinite else f"nan ({self.n_nonfinite})"
-        text = f"{_num(self.mean, digits)} ± {_num(self.std, digits)}" if self.n > 1 else _num(self.mean, digits)
+        text = f"{num(self.mean, digits)} ± {num(self.std, digits)}" if self.n > 1 else num(self.mean, digits)
         if self.n_nonfinite:
             text += f" ({self.n_nonfinite} nan)"
         return text
-
-
-def _num(x: float, digits: int) -> str:
-    if not math.isfinite(x):
-        return repr(x)
-    if x != 0 and (abs(x) >= 1e5 or abs(x) < 10 ** -(digits)):
-        return f"{x:.{digits}g}"
-    return f"{x:.{digits}f}"
 
 
 @dataclass
 class Column:
     metric: str
     direction: str
-    signature: tuple  # provenance of the numbers in this column
+    signature: tuple  # the comparability key of the numbers in this column
     label: str = ""
 
     @property
@@ -79,17 +70,17 @@ class Row:
     rank: int | None = None
     diverged_steps: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    values: dict[str, list[float]] = field(default_factory=dict)  # column label -> finite per-seed values (significance tests)
-    variant: str = ""  # the settings that differ from the task's defaults, e.g. "g_arch=my-mlp,ema=0.999"
-    qualifier: str = ""  # what tells apart rows the above would label alike (their budgets: "steps=1000")
+    values: dict[str, list[float]] = field(default_factory=dict)  # column label -> finite per-seed values
+    by_seed: dict[str, dict[int, float]] = field(default_factory=dict)  # column label -> {seed: value} (finished runs)
+    diverged_seeds: list[int] = field(default_factory=list)  # seeds that diverged (results, counted as worst)
+    label: str = ""  # the method as its table names it: objective and what differs within the table
+    variant: dict = field(default_factory=dict)  # those settings
+    aliases: list[str] = field(default_factory=list)  # tags of runs whose settings are the method's defaults
+    dirty: int = 0  # runs made from a tree with uncommitted changes to ganbench's own code
 
-    @property
-    def label(self) -> str:
-        """The objective, then the user's tag if any, else the settings that make the run a variant
-        (architecture, regularisers, learning rates), then what still tells it from another row of
-        its table (:func:`_disambiguate`): two rows never share a label."""
-        suffix = ",".join(s for s in (self.tag or self.variant, self.qualifier) if s)
-        return f"{self.objective}[{suffix}]" if suffix else self.objective
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = self.objective
 
 
 @dataclass
@@ -101,11 +92,22 @@ class TaskTable:
     rows: list[Row]
     main_column: str  # label of the column ranks use
     notes: list[str] = field(default_factory=list)  # what the table leaves out and why (Markdown)
+    protocol: Protocol | None = None
+    exploratory: bool = False  # a custom protocol or tagged variants: never in a named protocol's ranking
+    tagged: bool = False  # the tagged variants of a named protocol (shown apart unless --include-tags)
+    records: list[dict] = field(default_factory=list)  # the records its rows hold
 
+    @property
+    def key(self) -> str:
+        """Unique among the tables of a report: task, version, protocol (and "tags")."""
+        base = f"{self.task} v{self.version}"
+        if self.protocol is None:
+            return base
+        return f"{base} · {self.protocol.name}" + (" · tags" if self.tagged else "")
 
-def _signature(details: dict) -> tuple:
-    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in details.items()
-                        if k not in VOLATILE_DETAILS and k not in ("value", "direction")))
+    @property
+    def protocol_name(self) -> str:
+        return "" if self.protocol is None else self.protocol.name + (" (tagged variants)" if self.tagged else "")
 
 
 def _float(v: Any) -> float:
@@ -115,22 +117,62 @@ def _float(v: Any) -> float:
         return float("nan")
 
 
-def build_tables(records: Iterable[dict], excluded: Iterable[dict] = ()) -> list[TaskTable]:
-    """One table per (task, task version). ``excluded``: valid records left out because two
-    different records claim one run (see :class:`ganbench.core.records.LoadedRecords`); they are
-    never averaged, and the table of their task says which runs they are and where."""
-    by_task: dict[tuple[str, str], list[dict]] = defaultdict(list)
+def row_key(rec: dict) -> tuple:
+    return rec["objective"], rec.get("tag") or None, rec["config_hash"]
+
+
+def build_tables(records: Iterable[dict], excluded: Iterable[dict] = (), include_tags: bool = False) -> list[TaskTable]:
+    """One table per (task, version, protocol): named protocols first (per task, the default
+    first), then the exploratory ones. ``excluded``: valid records left out because two different
+    records claim one run (:class:`ganbench.core.records.LoadedRecords`); never averaged, named in
+    the notes of their task's first table. ``include_tags``: tagged variants join their protocol's
+    table instead of a table of their own."""
+    records = list(records)
+    groups: dict[tuple, list[tuple[dict, Placement]]] = defaultdict(list)
     for rec in records:
-        by_task[(rec["task"]["name"], str(rec["task"]["version"]))].append(rec)
+        p = place(rec, include_tags)
+        tagged = p.exploratory and p.training.named
+        groups[(rec["task"]["name"], str(rec["task"]["version"]), p.training, tagged)].append((rec, p))
+    tables = []
+    for (task, version, training, tagged), members in groups.items():
+        for protocol, part in _split_by_evaluation(training, members):
+            tables.append(_task_table(task, version, part, protocol, exploratory=tagged or not protocol.named,
+                                      tagged=tagged))
+    tables.sort(key=lambda t: (t.exploratory, t.task, t.version, t.protocol.sort_key(), t.tagged))
     left_out: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for rec in excluded:
         left_out[(rec["task"]["name"], str(rec["task"]["version"]))].append(rec)
-    tables = []
-    for (task, version), recs in sorted(by_task.items()):
-        table = _task_table(task, version, recs)
-        table.notes = excluded_notes(left_out.get((task, version), []))
-        tables.append(table)
+    noted = set()
+    for t in tables:
+        if (t.task, t.version) in left_out and (t.task, t.version) not in noted:
+            t.notes = excluded_notes(left_out[(t.task, t.version)]) + t.notes
+            noted.add((t.task, t.version))
     return tables
+
+
+def _split_by_evaluation(training: Protocol, members: list[tuple[dict, Placement]]):
+    """The protocol's records split by how their main metric was evaluated: runs of one training
+    protocol scored with another extractor, sample count or reference are another protocol."""
+    keys_of_row: dict[tuple, Counter] = defaultdict(Counter)
+    for rec, _ in members:
+        k = main_metric_key(rec)
+        if k is not None and rec["status"] == "ok":
+            keys_of_row[row_key(rec)][k] += 1
+    overall = Counter()
+    for c in keys_of_row.values():
+        overall.update(c)
+    common = overall.most_common(1)[0][0] if overall else ()
+    parts: dict[tuple, list] = defaultdict(list)
+    for rec, p in members:
+        k = main_metric_key(rec) if rec["status"] == "ok" else None
+        if k is None:  # a diverged or failed run: with its row's evaluation (it was not evaluated)
+            row_keys = keys_of_row.get(row_key(rec))
+            k = row_keys.most_common(1)[0][0] if row_keys else common
+        parts[k].append((rec, p))
+    all_keys = list(parts)
+    for k in sorted(parts, key=lambda k: (k != common, str(k))):
+        label = "" if len(all_keys) == 1 or k == common else differing(k, all_keys)
+        yield with_evaluation(training, k, label), parts[k]
 
 
 def excluded_notes(excluded: list[dict]) -> list[str]:
@@ -140,67 +182,75 @@ def excluded_notes(excluded: list[dict]) -> list[str]:
     runs: dict[tuple, list[dict]] = defaultdict(list)
     for rec in excluded:
         runs[(run_label(rec), rec["config_hash"], rec["seed"])].append(rec)
-    return [f"left out: {_md_text(label)} seed {seed} (config `{_md_text(chash)}`), {len(recs)} different records of "
-            f"this one run (" + ", ".join(f"`{_md_text(r.get('_path', '?'))}`" for r in recs) + "); neither is "
+    return [f"left out: {md_text(label)} seed {seed} (config `{md_text(chash)}`), {len(recs)} different records of "
+            f"this one run (" + ", ".join(f"`{md_text(r.get('_path', '?'))}`" for r in recs) + "); neither is "
             f"averaged: keep the right one and move the other out of the results folder"
             for (label, chash, seed), recs in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2]))]
 
 
-def _md_text(text) -> str:
+def md_text(text) -> str:
     """User text inside a Markdown table note: one line, no table or code breaks."""
     from ganbench.core.records import one_line
 
     return one_line(str(text)).replace("|", "\\|").replace("`", "'")
 
 
-def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
+def _task_table(task: str, version: str, members: list[tuple[dict, Placement]], protocol: Protocol,
+                exploratory: bool, tagged: bool) -> TaskTable:
+    recs = [rec for rec, _ in members]
     main_metric = next((r["task"].get("main_metric") for r in recs if r["task"].get("main_metric")), None)
-    # columns: one per (metric, provenance signature)
-    sigs: dict[str, dict[tuple, str]] = defaultdict(dict)
+    # columns: one per (metric, comparability key), from the runs that finished
+    keys: dict[str, dict[tuple, str]] = defaultdict(dict)
     order: list[str] = []
     for rec in recs:
+        if rec["status"] != "ok":
+            continue
         for name, m in rec["metrics"].items():
             if name not in order:
                 order.append(name)
-            sigs[name].setdefault(_signature({k: v for k, v in m.items()}), m["direction"])
+            keys[name].setdefault(metric_key(m), m["direction"])
     columns: list[Column] = []
     for name in order:
-        variants = list(sigs[name].items())
-        for i, (sig, direction) in enumerate(variants):
-            label = name if len(variants) == 1 else f"{name} ({_differing(sig, [s for s, _ in variants])})"
+        variants = list(keys[name].items())
+        for sig, direction in variants:
+            label = name if len(variants) == 1 else f"{name} ({differing(sig, [s for s, _ in variants])})"
             columns.append(Column(name, direction, sig, label))
     if main_metric is None and columns:
         main_metric = columns[0].metric
     main_cols = [c for c in columns if c.metric == main_metric]
     main_column = main_cols[0].label if main_cols else (main_metric or "")
 
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for rec in recs:
-        groups[(rec["objective"], rec.get("tag"), rec["config_hash"])].append(rec)
+    grouped: dict[tuple, list[tuple[dict, Placement]]] = defaultdict(list)
+    for rec, p in members:
+        grouped[row_key(rec)].append((rec, p))
     rows = []
-    for (objective, tag, chash), runs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
-        ok = [r for r in runs if r["status"] == "ok"]
-        row = Row(objective, tag, chash, sorted(r["seed"] for r in runs), len(ok),
-                  sum(r["status"] == "diverged" for r in runs), sum(r["status"] == "failed" for r in runs),
-                  int(runs[0]["config"].get("steps", 0)), variant=variant_label(runs[0].get("variant") or {}))
-        row.diverged_steps = sorted(int(r["diverged"]["step"]) for r in runs if r["status"] == "diverged"
+    for (objective, tag, chash), runs in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+        rs = [r for r, _ in runs]
+        placement = runs[0][1]
+        ok = [r for r in rs if r["status"] == "ok"]
+        row = Row(objective, tag, chash, sorted(r["seed"] for r in rs), len(ok),
+                  sum(r["status"] == "diverged" for r in rs), sum(r["status"] == "failed" for r in rs),
+                  int(rs[0]["config"].get("steps", 0)), label=placement.label, variant=dict(placement.variant),
+                  aliases=[placement.alias] if placement.alias else [], dirty=sum(_dirty(r) for r in rs))
+        row.diverged_steps = sorted(int(r["diverged"]["step"]) for r in rs if r["status"] == "diverged"
                                     and isinstance(r.get("diverged"), dict) and "step" in r["diverged"])
-        row.errors = sorted({r.get("error") or "" for r in runs if r["status"] == "failed"})
+        row.diverged_seeds = sorted(r["seed"] for r in rs if r["status"] == "diverged")
+        row.errors = sorted({r.get("error") or "" for r in rs if r["status"] == "failed"})
         for col in columns:
-            vals = [_float(r["metrics"][col.metric]["value"]) for r in ok
-                    if col.metric in r["metrics"] and _signature(r["metrics"][col.metric]) == col.signature]
-            if not vals:
+            pairs = [(r["seed"], _float(r["metrics"][col.metric]["value"])) for r in ok
+                     if col.metric in r["metrics"] and metric_key(r["metrics"][col.metric]) == col.signature]
+            if not pairs:
                 continue
-            finite = [v for v in vals if math.isfinite(v)]
+            finite = [v for _, v in pairs if math.isfinite(v)]
             n = len(finite)
             mean = sum(finite) / n if n else float("nan")
             std = math.sqrt(sum((v - mean) ** 2 for v in finite) / (n - 1)) if n > 1 else 0.0
-            row.cells[col.label] = Cell(mean, std, n, len(vals) - n)
+            row.cells[col.label] = Cell(mean, std, n, len(pairs) - n)
             row.values[col.label] = finite
+            row.by_seed[col.label] = {s: v for s, v in pairs}
         rows.append(row)
     _disambiguate(rows)
-    # rank on the main metric (direction-aware); rows without a finite value rank last
-    if main_cols:
+    if main_cols:  # rank on the main metric (direction-aware); rows without a finite value rank last
         sign = -1.0 if main_cols[0].direction == "max" else 1.0
         keyed = [(sign * r.cells[main_column].mean if main_column in r.cells and r.cells[main_column].n else math.inf, r)
                  for r in rows]
@@ -211,7 +261,37 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
                 rank, prev = i + 1, k
             r.rank = rank
         rows = [r for _, r in keyed]
-    return TaskTable(task, version, main_metric or "", columns, rows, main_column)
+    table = TaskTable(task, version, main_metric or "", columns, rows, main_column, protocol=protocol,
+                      exploratory=exploratory, tagged=tagged, records=recs)
+    aliased = [f"{md_text(r.label)}: runs tagged " + ", ".join(f"`{md_text(a)}`" for a in r.aliases)
+               for r in rows if r.aliases]
+    if aliased:
+        table.notes.append("tags that only name a method's default settings under this protocol: " + "; ".join(aliased))
+    return table
+
+
+def short_names(tables: list[TaskTable]) -> dict[str, str]:
+    """Table key -> how cross-task views and the API name it: the task alone for its first named
+    protocol table (its default when it has one; its first table when it has no named one), the
+    others with their protocol; with the version when a task is shown under two versions."""
+    per_task: dict[str, list[TaskTable]] = defaultdict(list)
+    for t in tables:
+        per_task[t.task].append(t)
+    out = {}
+    for task, mine in per_task.items():
+        versions = {t.version for t in mine}
+        for version in versions:
+            same = [t for t in mine if t.version == version]
+            first = next((t for t in same if not t.exploratory), same[0])
+            for t in same:
+                name = task + (f" v{version}" if len(versions) > 1 else "")
+                out[t.key] = name if t is first else f"{name} · {t.protocol_name}"
+    return out
+
+
+def _dirty(rec: dict) -> bool:
+    prov = rec.get("provenance") if isinstance(rec.get("provenance"), dict) else {}
+    return bool(prov.get("git_dirty"))
 
 
 def row_labels(tables: list[TaskTable]) -> dict[tuple, str]:
@@ -221,28 +301,23 @@ def row_labels(tables: list[TaskTable]) -> dict[tuple, str]:
 
 
 def _disambiguate(rows: list[Row]) -> None:
-    """Give rows that would share a label a qualifier: their step count where that tells them apart
-    (the same method at two budgets, e.g. a suite's short runs beside the default ones; the budget
-    is not a variant setting), else the start of their config hash. Significance tests, rank
-    intervals and the cross-task summary key on the label, so two rows must never share one."""
+    """Rows that would share a label (two tags naming one method's defaults, one setting written two
+    ways) get their tag, else the start of their config hash: tests, rank intervals and the
+    cross-task summary key on the label, so two rows never share one."""
     by_label: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         by_label[r.label].append(r)
     for same in by_label.values():
         if len(same) < 2:
             continue
-        by_steps = len({r.steps for r in same}) == len(same)
+        tags = [r.tag for r in same]
         for r in same:
-            r.qualifier = f"steps={r.steps}" if by_steps else f"config {r.config_hash[:8]}"
+            extra = r.tag if (r.tag and tags.count(r.tag) == 1) else f"config {r.config_hash[:8]}"
+            r.label = f"{r.label[:-1]},{extra}]" if r.label.endswith("]") else f"{r.label}[{extra}]"
 
 
-def _differing(sig: tuple, all_sigs: list[tuple]) -> str:
-    common = set.intersection(*(set(s) for s in all_sigs))
-    parts = [f"{k}={json.loads(v)}" for k, v in sig if (k, v) not in common]
-    return ", ".join(parts) or "variant"
-
-
-def _best_labels(table: TaskTable) -> dict[str, set[int]]:
+def best_rows(table: TaskTable) -> dict[str, set[int]]:
+    """Column label -> indices of the rows holding its best mean (bold in the renderings)."""
     best: dict[str, set[int]] = {}
     for col in table.columns:
         vals = [(i, r.cells[col.label].mean) for i, r in enumerate(table.rows)
@@ -254,13 +329,13 @@ def _best_labels(table: TaskTable) -> dict[str, set[int]]:
     return best
 
 
-def _details_line(table: TaskTable, records: list[dict]) -> list[str]:
-    lines = []
+def column_lines(table: TaskTable) -> list[str]:
+    """``- `fid` ↓: extractor=..., n=...`` per column: what produced its numbers."""
+    out = []
     for col in table.columns:
-        details = {k: json.loads(v) for k, v in col.signature}
-        text = ", ".join(f"{k}={v}" for k, v in details.items())
-        lines.append(f"- `{col.label}` {ARROW[col.direction]}: {text}" if text else f"- `{col.label}` {ARROW[col.direction]}")
-    return lines
+        text = key_text(col.signature)
+        out.append(f"- `{col.label}` {ARROW[col.direction]}: {text}" if text else f"- `{col.label}` {ARROW[col.direction]}")
+    return out
 
 
 def hardware(record: dict) -> tuple[str, str]:
@@ -289,90 +364,38 @@ def hardware_line(records: list[dict]) -> str:
     return f"- device: MIXED ({parts}): its rows ran on different hardware or precision"
 
 
-def to_markdown(tables: list[TaskTable], records: list[dict], source: str = "", command: str = "",
-                extras: Any = None) -> str:
-    """The leaderboard in Markdown. ``extras`` (optional) adds to it without changing the rest: its
-    ``header(table)``/``cells(table, row)`` add trailing columns, ``rows(table)`` adds full rows after
-    ours (published values), ``notes(table)`` adds lines under the table, ``sections(table)`` (if
-    present) adds blocks after them, ``appendix()`` adds sections at the end (see
-    :mod:`ganbench.reporting.leaderboard`)."""
-    out = ["# ganbench leaderboard", ""]
-    if command:
-        out += [f"Made by `{command}`" + (f" from the run records in `{source}`." if source else "."), ""]
-    out += ["Mean ± sample std over seeds of the runs that finished (`ok`); diverged and failed runs are counted, "
-            "never averaged. ↑ higher is better, ↓ lower is better; **bold** is the best in its column; rank uses "
-            "the task's main metric (★). Each table lists what produced its numbers.", ""]
-    by_task = defaultdict(list)
+def code_line(records: list[dict]) -> str:
+    """Which code made the table's runs: commits, and how many came from uncommitted changes to
+    ganbench's own files (``dirty``: that code cannot be recovered from the repository)."""
+    commits: Counter = Counter()
+    dirty = 0
     for r in records:
-        by_task[(r["task"]["name"], str(r["task"]["version"]))].append(r)
-    for t in tables:
-        recs = by_task[(t.task, t.version)]
-        out.append(f"## {t.task} (v{t.version}) — main metric `{t.main_metric}`")
-        out.append("")
-        head = ["rank", "method", "runs ok", "seeds", "diverged", "failed", "steps"]
-        head += [c.header + (" ★" if c.label == t.main_column else "") for c in t.columns]
-        head += extras.header(t) if extras is not None else []
-        out.append("| " + " | ".join(head) + " |")
-        out.append("|" + "|".join("---" for _ in head) + "|")
-        best = _best_labels(t)
-        for i, r in enumerate(t.rows):
-            div = str(r.n_diverged) + (f" (at {', '.join(map(str, r.diverged_steps))})" if r.diverged_steps else "")
-            cells = [str(r.rank) if r.rank is not None else "—", r.label, str(r.n_ok), ",".join(map(str, r.seeds)),
-                     div, str(r.n_failed), str(r.steps)]
-            for c in t.columns:
-                text = r.cells[c.label].fmt() if c.label in r.cells else "—"
-                if i in best.get(c.label, ()) and len(t.rows) > 1:
-                    text = f"**{text}**"
-                cells.append(text)
-            cells += extras.cells(t, r) if extras is not None else []
-            out.append("| " + " | ".join(cells) + " |")
-        for cells in (extras.rows(t) if extras is not None else []):
-            out.append("| " + " | ".join(cells) + " |")
-        out.append("")
-        out.append("Computed on:")
-        out += _details_line(t, recs)
-        out.append(hardware_line(recs))
-        hashes = ", ".join(f"{r.label}: `{r.config_hash}`" for r in t.rows)
-        out.append(f"- config hashes: {hashes}")
-        errs = [f"{r.label}: {e}" for r in t.rows for e in r.errors if e]
-        if errs:
-            out.append("- failures: " + "; ".join(errs))
-        out += [f"- {note}" for note in t.notes]
-        out += extras.notes(t) if extras is not None else []
-        out.append("")
-        out += extras.sections(t) if hasattr(extras, "sections") else []
-    out += extras.appendix() if extras is not None else _summary(tables)
-    return "\n".join(out)
-
-
-def _summary(tables: list[TaskTable]) -> list[str]:
-    """The cross-task summary over equal task sets, for a plain table report of several tasks
-    (``ganbench run`` of two tasks); the full report adds it among its other sections."""
-    if len(tables) < 2:
-        return []
-    from ganbench.reporting.aggregate import cross_task_summary
-    from ganbench.reporting.markdown_sections import summary_lines
-    from ganbench.reporting.ranking import rank_tasks
-
-    return summary_lines(cross_task_summary(rank_tasks(tables)))
+        prov = r.get("provenance") if isinstance(r.get("provenance"), dict) else {}
+        commits[str(prov.get("git_commit") or "unknown")[:10]] += 1
+        dirty += bool(prov.get("git_dirty"))
+    text = ", ".join(f"`{c}` ({n})" for c, n in commits.most_common(4)) + (" …" if len(commits) > 4 else "")
+    flag = f"; **{dirty} of {len(records)} runs dirty** (made from uncommitted changes: code not recoverable)" if dirty else ""
+    return f"- code: {text}{flag}"
 
 
 def to_rows(tables: list[TaskTable]) -> list[dict]:
-    """Long format: one row per (task, method, metric column)."""
+    """Long format: one row per (task, protocol, method, metric column)."""
     rows = []
     for t in tables:
         for r in t.rows:
             for c in t.columns:
                 cell = r.cells.get(c.label)
                 rows.append({
-                    "task": t.task, "task_version": t.version, "method": r.label, "objective": r.objective,
+                    "task": t.task, "task_version": t.version, "protocol": t.protocol_name,
+                    "protocol_fixes": t.protocol.describe() if t.protocol else "", "exploratory": t.exploratory,
+                    "method": r.label, "objective": r.objective,
                     "tag": r.tag or "", "config_hash": r.config_hash, "rank": r.rank, "metric": c.metric,
                     "column": c.label, "direction": c.direction, "main": c.label == t.main_column,
                     "mean": cell.mean if cell else None, "std": cell.std if cell else None,
                     "n": cell.n if cell else 0, "n_nonfinite": cell.n_nonfinite if cell else 0,
                     "runs_ok": r.n_ok, "diverged": r.n_diverged, "failed": r.n_failed,
-                    "seeds": " ".join(map(str, r.seeds)), "steps": r.steps,
-                    "computed_on": "; ".join(f"{k}={json.loads(v)}" for k, v in c.signature),
+                    "seeds": " ".join(map(str, r.seeds)), "steps": r.steps, "dirty_runs": r.dirty,
+                    "computed_on": key_text(c.signature).replace(", ", "; "),
                 })
     return rows
 
@@ -383,7 +406,7 @@ def to_csv(tables: list[TaskTable]) -> str:
     if rows:
         w = csv.DictWriter(buf, list(rows[0].keys()), lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 
@@ -402,8 +425,9 @@ def to_json(tables: list[TaskTable], problems: list | None = None, extra: dict |
     """The tables in long format; ``extra`` adds top-level keys (the leaderboard's rankings,
     cross-task summary, matrix and compute view: :func:`ganbench.reporting.leaderboard.leaderboard_json`)."""
     data = {
-        "tables": [{"task": t.task, "version": t.version, "main_metric": t.main_metric,
-                    "rows": [clean_json(row) for row in to_rows([t])], "notes": t.notes}
+        "tables": [{"task": t.task, "version": t.version, "key": t.key, "protocol": t.protocol_name,
+                    "protocol_fixes": t.protocol.describe() if t.protocol else "", "exploratory": t.exploratory,
+                    "main_metric": t.main_metric, "rows": [clean_json(row) for row in to_rows([t])], "notes": t.notes}
                    for t in tables],
         **clean_json(extra or {}),
         "skipped_files": [{"path": str(p), "reason": why} for p, why in (problems or [])],

@@ -12,4 +12,4 @@ ganbench run text/oracle-tiny text/coco molecule/moses-small -o mle,$ADV --budge
     --results $R --no-progress --no-table > $R/half_b.log 2>&1 &
 wait
 ganbench run --suite cross-domain --results $R --no-progress --no-table
-ganbench report --results $R --out $R/leaderboard.md
+bash results/make_reports.sh   # every committed leaderboard, this folder's included

@@ -14,7 +14,6 @@ for seed in 0 1 2; do
     ganbench run image/fashion-mnist -o "$obj" --seeds "$seed" --budget default --results results/image --no-progress --no-table
   done
 done
-ganbench report --results results/image --task image/fashion-mnist --format md --out results/image/fashion-mnist-leaderboard.md
-ganbench report --results results/image --task image/fashion-mnist --format html --out results/image
+bash results/make_reports.sh   # every committed leaderboard, this folder's included
 # The FID-vs-steps curve that set the default budget (ns, seed 0, evaluated every 2,000 steps):
 #   ganbench run image/fashion-mnist -o ns --seeds 0 --steps 12000 --set eval_every=2000 --results /tmp/curve

@@ -75,4 +75,4 @@ ganbench run molecule/moses-small -o mle --steps 300 --seeds 0,1,2 --results $R 
 # bit-identical), 30 discriminator steps, 20 adversarial steps with 2 rollouts ("quick" = 350 steps)
 ganbench run molecule/moses-small -o seqgan,organ --budget quick --seeds 0,1,2 --results $R --no-progress --no-table
 
-ganbench report --results $R --out $R/leaderboard.md
+bash results/make_reports.sh   # every committed leaderboard, this folder's included

@@ -23,4 +23,4 @@ ganbench run text/coco -o rsgan --steps 150 --seeds 0,1,2 --set gumbel=true --se
 # SeqGAN on COCO: 1,500 MLE steps (reused), 100 D steps, 10 adversarial steps with 4 rollouts
 ganbench run text/coco -o seqgan --steps 1610 --set pretrain_g_steps=1500 --set pretrain_d_steps=100 \
     --set rollouts=4 --seeds 0,1,2 --results $R --no-progress --no-table
-ganbench report --results $R --out $R/leaderboard.md
+bash results/make_reports.sh   # every committed leaderboard, this folder's included

@@ -41,4 +41,4 @@ ganbench run toy/ring8 -o hinge --budget default --seeds 0-4 --tag pacgan-nets -
 ganbench run toy/grid25 -o hinge --budget default --seeds 0-2 --tag pacgan-nets --results $R --no-progress --no-table
 ganbench run toy/ring8 toy/grid25 -o minimax --budget default --seeds 0-2 --tag pacgan-nets --results $R --no-progress --no-table
 
-ganbench report --results $R --out $R/leaderboard.md
+bash results/make_reports.sh   # every committed leaderboard, this folder's included

@@ -1,0 +1,110 @@
+"""Leaderboards compare like with like: one protocol per table, one column per comparable metric,
+tests that fit the design, on the committed records themselves."""
+
+import pytest
+
+from ganbench.core.records import load_records
+from ganbench.reporting.leaderboard import build_leaderboard
+from ganbench.reporting.protocols import place
+from ganbench.reporting.ranking import rank_task
+from ganbench.reporting.tables import build_tables
+
+
+@pytest.fixture(scope="module")
+def committed(committed_results):
+    return load_records(committed_results).records
+
+
+@pytest.fixture(scope="module")
+def tables(committed):
+    return build_tables(committed)
+
+
+def main_table(tables, task):
+    return next(t for t in tables if t.task == task and not t.exploratory)
+
+
+def test_every_table_ranks_one_protocol(tables):
+    for t in tables:
+        placed = {place(r).training.steps for r in t.records}
+        assert len(placed) == 1, (t.key, placed)  # one budget (pre-training counted)
+        assert len({(r["task"]["name"], str(r["task"]["version"])) for r in t.records}) == 1
+        assert len({c.label for c in t.columns}) == len(t.columns)
+
+
+@pytest.mark.parametrize("task, steps, rows", [
+    ("toy/ring8", 20_000, {"ns", "hinge", "minimax"}),
+    ("toy/grid25", 30_000, {"ns", "hinge", "minimax"}),
+    ("molecule/moses", 30_000, {"mle"}),
+])
+def test_the_default_tables_hold_only_default_protocol_rows(tables, task, steps, rows):
+    t = main_table(tables, task)
+    assert t.protocol.is_default and t.protocol.steps == steps
+    assert {r.label for r in t.rows} == rows  # no 1,000/5,000/50,000-step rows, no fine-tunes, no small nets
+    assert all(int(r["config"]["steps"]) == steps for r in t.records)
+    if task.startswith("toy/"):  # PacGAN's nets with the cosine decay are what the default fixes
+        assert all(r["config"]["g_hidden"] == 400 and r["config"]["lr_decay"] == "cosine" for r in t.records)
+
+
+def test_fine_tunes_count_their_pre_training(tables):
+    ft = [t for t in tables if t.task == "molecule/moses" and t.protocol.pretrain]
+    assert ft and all(t.exploratory for t in ft)
+    h384 = next(t for t in ft if "mle[h384]" in t.protocol.name)
+    assert h384.protocol.steps == 30_000 + 550 and {r.objective for r in h384.rows} == {"seqgan", "organ"}
+    assert "30,000 (mle[h384]) + 550 own" in h384.protocol.describe()
+
+
+def test_fashion_mnist_has_each_metric_once(tables):
+    t = main_table(tables, "image/fashion-mnist")
+    assert t.protocol.is_default and [c.label for c in t.columns] == \
+        ["fid", "kid", "is", "precision", "recall", "density", "coverage"]
+    assert {r.label for r in t.rows} == {"ns", "hinge", "lsgan", "wgan-gp"} and all(r.n_ok == 3 for r in t.rows)
+    quick = next(x for x in tables if x.task == "image/fashion-mnist" and x.protocol.budgets == ("quick",))
+    assert quick.protocol.steps == 300 and len(quick.columns) == 7
+
+
+def test_coco_losses_are_compared_paired_by_seed_and_holm_adjusted(committed, tables):
+    t = main_table(tables, "text/coco")
+    lb = build_leaderboard([r for r in committed if r["task"]["name"] == "text/coco"])
+    comps = lb.comparisons[t.key]
+    others = [c for c in comps.values() if c.method != c.best]
+    assert others and all(c.paired and c.test == "paired t-test" and c.n == 3 for c in others)
+    ps = sorted(c.p_value for c in others)
+    assert 0.015 < ps[0] < ps[-1] < 0.09  # mle better on every seed: paired p = 0.017-0.084
+    assert all(c.p_adjusted >= c.p_value for c in others)
+    r = lb.ranking(t)
+    assert r.design == "paired" and r.exact and r.defensibly_first() == ["mle"]
+    assert r.methods[0].next_seeds.short() == "≈ 4 pairs"  # not "39 seeds" from an unpaired test
+
+
+def test_the_intervals_do_not_change_with_the_bootstrap_seed(tables):
+    for t in tables:
+        if len(t.rows) < 2:
+            continue
+        a = [(m.label, m.interval, round(m.p_first, 12)) for m in rank_task(t, seed=1).methods]
+        b = [(m.label, m.interval, round(m.p_first, 12)) for m in rank_task(t, seed=987_654).methods]
+        assert a == b, t.key
+
+
+def test_tagged_variants_are_exploratory_unless_asked(committed):
+    """A tag that changes a setting is an exploratory variant (its own table, apart); a tag on a run
+    whose settings are the method's defaults only names it (it is that method's row)."""
+    import copy
+
+    quick = [r for r in committed if r["task"]["name"] == "toy/ring8" and r["config"]["steps"] == 1000]
+    variant = []
+    for r in quick[:3]:
+        v = copy.deepcopy(r)
+        v["tag"], v["config"]["lr_g"], v["config_hash"] = "try-lr", 1e-3, "f" * 16
+        variant.append(v)
+    tables = build_tables(quick + variant)
+    (named,) = [t for t in tables if not t.exploratory]
+    (tagged,) = [t for t in tables if t.tagged]
+    assert tagged.exploratory and {r.label for r in tagged.rows} == {f"{variant[0]['objective']}[try-lr]"}
+    assert "try-lr" not in " ".join(r.label for r in named.rows)
+    (together,) = build_tables(quick + variant, include_tags=True)
+    assert f"{variant[0]['objective']}[try-lr]" in {r.label for r in together.rows}
+    alias = copy.deepcopy(quick[0])
+    alias["tag"] = "just-a-name"
+    (t,) = [t for t in build_tables([alias]) if not t.exploratory]
+    assert t.rows[0].label == alias["objective"] and t.rows[0].aliases == ["just-a-name"]
