@@ -450,7 +450,7 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
                                      + (f' <small>{esc(t.protocol_name)}</small>' if t.protocol else "") + "</a>"
                                      for t in lb.main_tables)
                    + ('<a href="#exploratory">exploratory runs</a>' if lb.exploratory_tables else "")
-                   + ('<a href="#summary">summary</a>' if len(lb.main_tables) > 1 else "")
+                   + ('<a href="#summary">summary</a>' if len(lb.compared_tables) > 1 else "")
                    + '<a href="#matrix">matrix</a><a href="#stability">stability</a></nav>')
     for t in lb.main_tables:  # figures and samples for the named protocols only (the page stays small)
         out.append(f'<section class="task" id="{slug(t.key)}">')
@@ -470,7 +470,7 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
             out.append(f'<div class="task" id="{slug(t.key)}">' + _table_heading("h3", t) + task_table_html(lb, t)
                        + ranking_html(lb, t) + "</div>")
         out.append("</section>")
-    if len(lb.main_tables) > 1:  # one table: its own rank intervals say it all
+    if len(lb.compared_tables) > 1:  # one table: its own rank intervals say it all
         out.append('<section id="summary"><h2>Across tasks: like with like</h2>' + summary_html(lb) + "</section>")
     out.append('<section id="matrix"><h2>Where each loss is good</h2>' + (matrix_html(lb) or "<p>no ranked rows</p>")
                + "</section>")

@@ -52,6 +52,11 @@ class Leaderboard:
         return [t for t in self.tables if not t.exploratory]
 
     @property
+    def compared_tables(self) -> list[TaskTable]:
+        """The tables the cross-task views read: the named protocols (all tables when none is named)."""
+        return self.main_tables or self.tables
+
+    @property
     def exploratory_tables(self) -> list[TaskTable]:
         return [t for t in self.tables if t.exploratory]
 
@@ -83,10 +88,12 @@ class Leaderboard:
 
 
 def matrix_tables(tables: list[TaskTable], rankings: dict) -> list[TaskTable]:
-    """Per task, the named-protocol table that ranks the most methods (ties: the first in order)."""
+    """Per task, the named-protocol table that ranks the most methods (ties: the first in order);
+    every table is a candidate when none is named (a folder of exploratory runs only)."""
     best: dict[tuple, TaskTable] = {}
+    named = any(not t.exploratory for t in tables)
     for t in tables:
-        if t.exploratory:
+        if t.exploratory and named:
             continue
         r = rankings.get(t.key)
         k = (t.task, t.version)
@@ -108,7 +115,9 @@ def build_leaderboard(records: list[dict], test: str = "t", published: Published
     comparisons = {t.key: compare_to_best(t, test) for t in tables}
     ranked = rank_tasks(tables)
     rankings = {r.table_key: r for r in ranked}
-    main = [rankings[t.key] for t in tables if not t.exploratory]
+    # the cross-task views read the named protocols; a folder of exploratory runs only (a user's own
+    # short runs) is compared over those
+    main = [rankings[t.key] for t in tables if not t.exploratory] or [rankings[t.key] for t in tables]
     summary = cross_task_summary(main, compare)
     in_matrix = matrix_tables(tables, rankings)
     labels = row_labels(in_matrix)

@@ -67,13 +67,20 @@ def table_lines(t: TaskTable, extras=None) -> list[str]:
 
 
 def to_markdown(tables: list[TaskTable], records: list[dict] = (), source: str = "", command: str = "") -> str:
-    """The bare tables (no tests or cross-task sections): what ``ganbench run`` prints at its end."""
+    """The tables (no tests) and, for several of them, the cross-task summary over equal task sets:
+    what ``ganbench run`` prints at its end."""
+    from ganbench.reporting.aggregate import cross_task_summary
+    from ganbench.reporting.ranking import rank_tasks
+
     out = ["# ganbench leaderboard", ""]
     if command:
         out += [f"Made by `{md(command)}`" + (f" from the run records in `{md(source)}`." if source else "."), ""]
     out += [INTRO, ""]
     for t in tables:
         out += [f"## {heading(t)}", ""] + table_lines(t)
+    main = [t for t in tables if not t.exploratory] or tables  # a user's own short runs: all of them
+    if len(main) > 1:
+        out += sections.summary_lines(cross_task_summary(rank_tasks(main)))
     return "\n".join(out)
 
 
@@ -157,7 +164,7 @@ def render_markdown(lb, source: str = "", command: str = "") -> str:
             out += [f"### {heading(t)}", ""] + table_lines(t, extras)
             r = lb.ranking(t)
             out += sections.ranking_lines(r) if r is not None else []
-    if len(lb.main_tables) > 1:
+    if len(lb.compared_tables) > 1:
         out += sections.summary_lines(lb.summary)
     out += sections.matrix_lines(lb.matrix)
     out += sections.compute_lines([lb.compute[t.key] for t in lb.main_tables])
