@@ -11,10 +11,12 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
 from ganbench.core.errors import DataNotFoundError, UserError
+from ganbench.core.outputs import check_replaceable
 from ganbench.core.paths import check_output_dir, check_output_file, os_error_line
 
 DEFAULT_RESULTS = "results/runs"
@@ -55,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--samples", required=True, help="sample file (format depends on the task's domain)")
     ev.add_argument("--data-dir", default=None)
     ev.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics")
-    ev.add_argument("--out", default=None, help="also write the JSON to this file")
+    ev.add_argument("--out", default=None, help="also write the JSON to this file (never over a run record or a file "
+                                                 "ganbench did not write, unless --force)")
+    ev.add_argument("--force", action="store_true", help="--out may replace an existing file that is not a run record")
     ev.add_argument("--extractor", default=None,
                     help="feature extractor for image metrics (e.g. inception-v3 with GANBENCH_INCEPTION_WEIGHTS; default: the task's)")
     ev.add_argument("--device", default="auto", help="where the feature extractor runs: auto, cpu, cuda, cuda:N or mps (default auto)")
@@ -78,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--results", default=DEFAULT_RESULTS)
     rep.add_argument("--format", default="md", choices=["md", "csv", "json", "html"],
                      help="md (with published rows, significance, stability), csv, json, or html (a page with plots)")
-    rep.add_argument("--out", default=None, help="write here instead of stdout (html: a folder that gets index.html)")
+    rep.add_argument("--out", default=None, help="write here instead of stdout (html: a folder that gets index.html); "
+                                                  "never over a run record, inside a run folder, or over a file ganbench "
+                                                  "did not write, unless --force")
+    rep.add_argument("--force", action="store_true", help="--out may replace an existing file that is not a run record")
     rep.add_argument("--test", default="welch", choices=["welch", "mannwhitney"],
                      help="test of the best method vs each other over seeds (default welch)")
     rep.add_argument("--task", action="append", default=None, help="only these tasks (repeatable)")
@@ -227,6 +234,7 @@ def cmd_eval(args) -> int:
 
     if args.out:  # before the work, not after it
         check_output_file(args.out, "--out", "give a file you can write, or leave --out out")
+        check_replaceable(args.out, "--out", args.force)
     device = resolve_device(args.device)
     task = load_task(args.task, args.data_dir)
     names = _csv(args.metrics) if args.metrics else list(task.spec.metrics)
@@ -275,8 +283,11 @@ def cmd_report(args) -> int:
         fix = "give a path you can write, or leave --out out"
         if args.format == "html" and Path(args.out).suffix.lower() not in (".html", ".htm"):
             check_output_dir(args.out, "--out", fix)
+            check_replaceable(args.out, "--out", args.force)
+            check_replaceable(Path(args.out) / "index.html", "--out", args.force)
         else:
             check_output_file(args.out, "--out", fix)
+            check_replaceable(args.out, "--out", args.force)
     loaded = load_records(results)
     for path, why in loaded.problems:  # one line per file left out, naming it and why
         print(f"warning: {skip_message(path, why)}", file=sys.stderr)
@@ -294,11 +305,19 @@ def cmd_report(args) -> int:
         if not args.out:
             raise UserError("--format html needs --out DIR (the folder that gets index.html)")
         out = Path(args.out)
-        folder = out.parent if out.suffix.lower() in (".html", ".htm") else out
-        path = write_html_report(recs, folder, command=command, source=str(results), problems=loaded.problems,
-                                 test=args.test, excluded=excluded, compare=args.compare)
-        if out.suffix.lower() in (".html", ".htm") and path != out:
-            path.replace(out)
+        page = dict(command=command, source=str(results), problems=loaded.problems, test=args.test, excluded=excluded,
+                    compare=args.compare)
+        if out.suffix.lower() not in (".html", ".htm"):
+            path = write_html_report(recs, out, **page)
+        else:  # a page of its own name: written beside it, never over the folder's index.html
+            import tempfile
+
+            out.parent.mkdir(parents=True, exist_ok=True)
+            scratch = Path(tempfile.mkdtemp(prefix=".ganbench-report-", dir=out.parent))
+            try:
+                write_html_report(recs, scratch, **page).replace(out)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
             path = out
         print(f"wrote {path}", file=sys.stderr)
         return 0
@@ -347,6 +366,35 @@ def _one_line(text: str) -> str:
                    for ch in text)
 
 
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (what a BrokenPipeError in a command means)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        return False
+    try:  # the buffer may have been dropped with the failed write: ask the pipe itself
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() here, or stdout is no file
+        return False
+
+
+def _quiet_after_closed_pipe() -> int:
+    """End as a command killed by SIGPIPE would, without a word: the output nobody reads goes to
+    /dev/null so the interpreter's last flush cannot fail again (Python's documented recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, the status a shell reports for `yes | head -1`
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -354,7 +402,14 @@ def main(argv: list[str] | None = None) -> int:
         from ganbench.core.plugins import use
 
         use(args.plugin + getattr(args, "plugin_after", []))  # before any registry is read
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError as exc:
+        if _stdout_closed():  # `ganbench list | head -3`: the reader has all it wanted
+            return _quiet_after_closed_pipe()
+        print(f"ganbench: error: {_one_line(os_error_line(exc, verb='cannot use'))}", file=sys.stderr)
+        return 2
     except UserError as exc:
         print(f"ganbench: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2

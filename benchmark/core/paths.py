@@ -127,6 +127,28 @@ def ensure_inside(root: str | Path, path: str | Path) -> Path:
     return Path(path)
 
 
+def refuse_links(record_path: str | Path, run_dir: str | Path) -> None:
+    """UserError if a run's record path, its folder or anything in its folder is a symbolic link.
+
+    A run writes its log, checkpoint, samples and lock inside its folder, some of them in place
+    (``open(..., "w")`` follows a link): a link there would make training write, and overwrite,
+    wherever it points. The results folder itself may be a link (a bigger disk); what a run owns
+    inside it may not."""
+    for path, what in ((Path(record_path), "record path"), (Path(run_dir), "run folder")):
+        if os.path.islink(path):
+            raise UserError(f"the {what} {path} is a symbolic link (to {os.readlink(path)}): ganbench writes a run's "
+                            f"files only inside the results folder; replace the link by a real file or folder, or "
+                            f"remove it, and run again")
+    if not os.path.isdir(run_dir):
+        return
+    for folder, dirs, files in os.walk(run_dir):
+        for name in sorted(dirs + files):
+            entry = os.path.join(folder, name)
+            if os.path.islink(entry):
+                raise UserError(f"{entry} in the run folder is a symbolic link (to {os.readlink(entry)}): the run would "
+                                f"write through it; remove the link and run again")
+
+
 # --- where a command writes ------------------------------------------------------------------------
 def _nearest_existing(path: Path) -> Path:
     probe = path.absolute()

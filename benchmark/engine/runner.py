@@ -26,7 +26,7 @@ from ganbench.core import config as config_mod
 from ganbench.core.atomic import StorageError
 from ganbench.core.device import resolve_device
 from ganbench.core.errors import UserError
-from ganbench.core.paths import ensure_inside
+from ganbench.core.paths import ensure_inside, refuse_links
 from ganbench.engine.evaluator import evaluate_generator
 from ganbench.objectives import build_objective
 from ganbench.core.records import (Existing, existing_run, finish_record, new_record, run_id, set_aside_failure,
@@ -132,8 +132,10 @@ def resolve(req: RunRequest) -> ResolvedRun:
     task, objective, cfg = prepare(req)
     rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
     results = Path(req.results)
-    return ResolvedRun(task, objective, cfg, rid, ensure_inside(results, results / f"{rid}.json"),
-                       config_mod.config_hash(cfg, task.data_identity(cfg)), ensure_inside(results, results / rid), req.seed, req.tag)
+    record_path, run_dir = ensure_inside(results, results / f"{rid}.json"), ensure_inside(results, results / rid)
+    refuse_links(record_path, run_dir)  # a run never writes through a link
+    return ResolvedRun(task, objective, cfg, rid, record_path, config_mod.config_hash(cfg, task.data_identity(cfg)),
+                       run_dir, req.seed, req.tag)
 
 
 def _periodic_evaluator(task, seed: int):
