@@ -95,10 +95,10 @@ def run(tasks: str | Sequence[str], objectives: str | Sequence[str] = "ns", seed
     from ganbench.engine.planning import Point, plan_runs
     from ganbench.engine.runner import execute, prepare
 
-    as_list = (lambda x: [x] if isinstance(x, (str, int)) else list(x))
+    as_list = (lambda x: list(x) if isinstance(x, Iterable) and not isinstance(x, (str, bytes)) else [x])
     sets = {k: parse_value(v) if isinstance(v, str) else v for k, v in (overrides or {}).items()}
     requests = plan_runs(results=results, tasks=as_list(tasks), objectives=as_list(objectives),
-                         seeds=[int(s) for s in as_list(seeds)], budget=budget, steps=steps, overrides=sets, points=(Point(tag=tag),),
+                         seeds=as_list(seeds), budget=budget, steps=steps, overrides=sets, points=(Point(tag=tag),),
                          data_dir=str(data_dir) if data_dir is not None else None, progress=progress,
                          device=device)
     for req in requests:  # every configuration error surfaces before the first training step

@@ -200,12 +200,32 @@ def _train_and_record(run: ResolvedRun, req: RunRequest, found: Existing) -> Run
     except OSError as exc:  # the machine (a full disk, permissions), not the method: never a "failed" record
         raise StorageError.from_os_error(exc, exc.filename or f"a file in {run_dir}", "cannot write or read") from exc
     except Exception as exc:  # a crash in training or evaluation is a result: record it
+        if out_of_memory(exc):  # ... unless it is this machine's memory, not the method
+            raise UserError(f"{rid}: not enough memory for this run here ({_first_line(exc)}); lower batch_size or the "
+                            f"net sizes (g_hidden, d_hidden, g_ch, ...), or run it on a bigger machine; nothing was "
+                            f"recorded") from exc
         record["status"] = "failed"
         record["error"] = f"{exc.__class__.__name__}: {exc}"
         record["traceback"] = traceback.format_exc(limit=8)
     _write_replacing(record_path, finish_record(record, started, device=device, amp=cfg.get("amp", "fp32"),
                                                  deterministic=True if cfg.get("deterministic") else None), found)
     return RunOutcome(record_path, record, action)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says an allocation failed (host or device memory): a limit of the machine the
+    run was given, which says nothing about the method, so it is never recorded as a result."""
+    if isinstance(exc, MemoryError) or exc.__class__.__name__ == "OutOfMemoryError":
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(
+        sign in text for sign in ("DefaultCPUAllocator", "can't allocate memory", "not enough memory", "out of memory"))
+
+
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else exc.__class__.__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _write_replacing(record_path: Path, record: dict, found: Existing) -> None:
