@@ -77,7 +77,7 @@ def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None 
         if count < 1:
             raise UserError(f"n must be at least 1, got {count}")
         return Scores(evaluate_generator(task, generator, count, seed=seed, metric_names=names, options=options,
-                                         device=dev))
+                                         device=dev, validate=True))
     from ganbench.engine.evaluator import evaluate_samples
 
     return Scores(evaluate_samples(task, task.as_samples(samples), names, options,

@@ -257,11 +257,12 @@ def cmd_eval(args) -> int:
 
 def _load_samples(task, path: Path):
     """The task reads its sample format; a folder where it wants a file, and a file the OS or an
-    image library cannot read, are one-line errors here too."""
+    image library cannot read, are one-line errors here too (a task that reads folders says
+    itself what is wrong with one)."""
     try:
         return task.load_samples(path)
     except UserError:
-        if path.is_dir():
+        if path.is_dir() and not task.sample_folders:
             raise UserError(f"sample file {path} is a folder, not a file: {task.spec.name} reads its samples "
                             f"from one file (ganbench eval --help)") from None
         raise

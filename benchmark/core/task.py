@@ -133,6 +133,8 @@ class Task:
         return {}
 
     # -- user samples ----------------------------------------------------------------------
+    sample_folders: ClassVar[bool] = False  # whether load_samples reads a folder (of PNGs, say), not only files
+
     def load_samples(self, path: str | Path):  # pragma: no cover - abstract
         """Read and validate a user's sample file; raise ``UserError`` naming the expected format."""
         raise NotImplementedError
