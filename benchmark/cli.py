@@ -154,7 +154,7 @@ def cmd_list(args) -> int:
     for s in SUITES.values():
         print(f"  {s.name:<14} {s.summary}")
     for line in problems():  # a broken plugin is skipped, never breaks the listing
-        print(f"ganbench: plugin problem: {line}", file=sys.stderr)
+        print(f"ganbench: plugin problem: {_one_line(line)}", file=sys.stderr)
     return 0
 
 
@@ -400,9 +400,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        from ganbench.core.plugins import use
+        from ganbench.core.plugins import env_problems, use
 
         use(args.plugin + getattr(args, "plugin_after", []))  # before any registry is read
+        if args.command != "list":  # (list shows every plugin problem itself)
+            for line in env_problems():  # GANBENCH_PLUGINS garbage: one line each, the built-ins work on
+                print(f"ganbench: plugin problem: {_one_line(line)}", file=sys.stderr)
         code = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code

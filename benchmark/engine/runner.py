@@ -29,8 +29,8 @@ from ganbench.core.errors import UserError
 from ganbench.core.paths import ensure_inside, refuse_links
 from ganbench.engine.evaluator import evaluate_generator
 from ganbench.objectives import build_objective
-from ganbench.core.records import (Existing, existing_run, finish_record, new_record, run_id, set_aside_failure,
-                                   write_record)
+from ganbench.core.records import (MAX_ERROR_CHARS, MAX_TRACEBACK_CHARS, Existing, bounded_text, existing_run,
+                                   finish_record, new_record, run_id, set_aside_failure, write_record)
 from ganbench.engine.runlock import RunLock
 from ganbench.engine.planning import RunRequest  # noqa: F401  (built by the planner; imported from here by callers)
 
@@ -178,7 +178,7 @@ def _train_and_record(run: ResolvedRun, req: RunRequest, found: Existing) -> Run
 
     try:
         result = train(task, objective, cfg, req.seed, run_dir, progress=req.progress,
-                       evaluate=_periodic_evaluator(task, req.seed), device=device)
+                       evaluate=_periodic_evaluator(task, req.seed), device=device, tag=req.tag)
         record["steps"]["completed"] = result.steps_completed
         record["wall_time_s"] = round(result.wall_time_s, 3)
         if result.resumed_from is not None:
@@ -199,14 +199,16 @@ def _train_and_record(run: ResolvedRun, req: RunRequest, found: Existing) -> Run
         raise
     except OSError as exc:  # the machine (a full disk, permissions), not the method: never a "failed" record
         raise StorageError.from_os_error(exc, exc.filename or f"a file in {run_dir}", "cannot write or read") from exc
-    except Exception as exc:  # a crash in training or evaluation is a result: record it
+    except (Exception, SystemExit) as exc:  # a crash in training or evaluation is a result: record it
         if out_of_memory(exc):  # ... unless it is this machine's memory, not the method
             raise UserError(f"{rid}: not enough memory for this run here ({_first_line(exc)}); lower batch_size or the "
                             f"net sizes (g_hidden, d_hidden, g_ch, ...), or run it on a bigger machine; nothing was "
                             f"recorded") from exc
         record["status"] = "failed"
-        record["error"] = f"{exc.__class__.__name__}: {exc}"
-        record["traceback"] = traceback.format_exc(limit=8)
+        # a plugin's objective or net that calls sys.exit() ends its run, not the command
+        why = f"called sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else str(exc)
+        record["error"] = bounded_text(f"{exc.__class__.__name__}: {why}", MAX_ERROR_CHARS)
+        record["traceback"] = bounded_text(traceback.format_exc(limit=8), MAX_TRACEBACK_CHARS)
     _write_replacing(record_path, finish_record(record, started, device=device, amp=cfg.get("amp", "fp32"),
                                                  deterministic=True if cfg.get("deterministic") else None), found)
     return RunOutcome(record_path, record, action)
