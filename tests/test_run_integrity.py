@@ -176,6 +176,20 @@ def test_a_huge_error_message_is_cut_in_the_record(capsys, tmp_path, monkeypatch
     assert len(out) < 10_000
 
 
+def test_an_older_record_with_a_huge_error_is_read_cut(capsys, tmp_path, monkeypatch):
+    from ganbench.core.records import load_records
+    from ganbench.domains.toy.task import GaussianMixtureTask
+
+    monkeypatch.setattr(GaussianMixtureTask, "build_models", lambda self, cfg: 1 / 0)
+    assert _run(capsys, tmp_path / "R")[0] == 1
+    path = tmp_path / "R" / "toy-ring8__ns__s0.json"
+    rec = json.loads(path.read_text())
+    rec["error"] = "ZeroDivisionError: " + "x" * 5_000_000  # as an older ganbench stored it
+    path.write_text(json.dumps(rec))
+    loaded = load_records(tmp_path / "R").records
+    assert len(loaded) == 1 and len(loaded[0]["error"]) < 2100 and "characters cut" in loaded[0]["error"]
+
+
 # --- cache entries carry a checksum ------------------------------------------------------------------
 def _cache(tmp_path):
     from ganbench.engine.refcache import RefKey, ReferenceCache

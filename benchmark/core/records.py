@@ -200,6 +200,9 @@ def read_record(path: Path) -> dict:
     wrong = validate(data)
     if wrong:
         raise ValueError(wrong)
+    for key, limit in (("error", MAX_ERROR_CHARS), ("traceback", MAX_TRACEBACK_CHARS)):  # a record of an older
+        if isinstance(data.get(key), str):  # ganbench may hold a 60 MB message: no report repeats it whole
+            data[key] = bounded_text(data[key], limit)
     return data
 
 
