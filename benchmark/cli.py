@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ganbench.core.errors import DataNotFoundError, UserError
 from ganbench.core.outputs import check_replaceable
-from ganbench.core.paths import check_output_dir, check_output_file, os_error_line
+from ganbench.core.paths import check_data_dir, check_output_dir, check_output_file, os_error_line
 
 DEFAULT_RESULTS = "results/runs"
 
@@ -259,6 +259,9 @@ def _load_samples(task, path: Path):
     """The task reads its sample format; a folder where it wants a file, and a file the OS or an
     image library cannot read, are one-line errors here too (a task that reads folders says
     itself what is wrong with one)."""
+    from ganbench.core.paths import refuse_special_file
+
+    refuse_special_file(path)
     try:
         return task.load_samples(path)
     except UserError:
@@ -396,12 +399,24 @@ def _quiet_after_closed_pipe() -> int:
     return 141  # 128 + SIGPIPE, the status a shell reports for `yes | head -1`
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """A warning as the CLI's other messages are: one line, no source line under it."""
+    return f"ganbench: warning: {_one_line(str(message))}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.formatwarning = _one_line_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         from ganbench.core.plugins import env_problems, use
 
+        if getattr(args, "results", None) == "":  # Path("") would be the current folder
+            raise UserError("--results is empty: give the results folder (e.g. --results runs)")
+        if getattr(args, "data_dir", None) is not None:
+            check_data_dir(args.data_dir)
         use(args.plugin + getattr(args, "plugin_after", []))  # before any registry is read
         if args.command != "list":  # (list shows every plugin problem itself)
             for line in env_problems():  # GANBENCH_PLUGINS garbage: one line each, the built-ins work on

@@ -114,6 +114,10 @@ def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, st
     if objective.needs_continuous and not task_spec.continuous:
         cfg.update(relaxed)  # a discrete task's relaxation, for the losses that need differentiable samples
     cfg.update(per_objective.get(objective.name, {}))
+    if "steps" in (overrides or {}) and (steps is not None or budget is not None):  # one would be ignored
+        given = f"--steps {steps}" if steps is not None else f"the budget {budget!r}"
+        raise UserError(f"--set steps={overrides['steps']} and {given} both give the run's length: give it once "
+                        f"(--steps N, or steps: N in a sweep file)")
     if budget is not None:
         if budget not in task_spec.budgets:
             raise UserError(f"unknown budget {budget!r} for {task_spec.name}: choose one of {', '.join(task_spec.budgets)}")
@@ -272,7 +276,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         if not sep or not key or not raw.strip():
             raise UserError(f"malformed --set {item!r}: write --set key=value, e.g. --set lr_g=1e-4")
         try:
-            out[key] = parse_value(raw.strip())
+            out[key] = parse_value(raw.strip())  # a later --set of the same key wins, as later options do
         except UserError as exc:  # name the key: "--set lr_d=NaN: ..." says which setting to fix
             raise UserError(f"--set {key}={raw.strip()}: {exc}") from None
     return out

@@ -31,7 +31,8 @@ def cache_root() -> Path:
     path = Path(root).expanduser()
     full = path.resolve()
     what = ("the root of the file system" if full == Path(full.anchor)
-            else "your home folder" if full == Path.home().resolve() else None)
+            else "your home folder" if full == Path.home().resolve()
+            else "a file, not a folder" if full.exists() and not full.is_dir() else None)
     if what:
         from ganbench.core.errors import UserError
 

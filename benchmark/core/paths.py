@@ -194,6 +194,32 @@ def check_output_file(path: str | Path, what: str, fix: str) -> Path:
     return path
 
 
+def check_data_dir(folder: str | Path, what: str = "--data-dir") -> Path:
+    """``folder`` if it is a folder: a data folder that does not exist would be passed over in
+    silence (the data then comes from the cache or a download), so a typo in it is an error."""
+    folder = Path(folder)
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise UserError(f"{what} {folder} is not a folder: give the folder laid out like shared/data")
+    raise UserError(f"{what} {folder} does not exist: give the folder laid out like shared/data, or leave it out")
+
+
+def refuse_special_file(path: str | Path) -> None:
+    """UserError if ``path`` exists but is neither a regular file nor a folder (a device such as
+    /dev/zero, a FIFO, a socket): reading one never ends or blocks, and "does not exist" would mislead."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a special file")
+        raise UserError(f"sample file {path} is not a regular file ({kind}): give a file of samples")
+
+
 def require_file(path: str | Path, fix: str) -> Path:
     """``path`` if it is a file; else UserError saying whether it is missing or a folder, then ``fix``."""
     path = Path(path)

@@ -139,6 +139,14 @@ def _problem(registry: Registry, cls: Any) -> str | None:
     return contract.check(cls) if contract else None
 
 
+def _prints_to_stderr():
+    """What a plugin prints while it is imported goes to stderr: stdout is the command's output
+    (``ganbench list --json``, ``ganbench eval``'s JSON), which a print would make unreadable."""
+    import contextlib
+
+    return contextlib.redirect_stdout(sys.stderr)
+
+
 def _first_line(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):  # a plugin that ends the process instead of raising
         return f"it called sys.exit({exc.code!r})"
@@ -168,7 +176,8 @@ def _add_entry_point(registry: Registry, ep) -> None:
     origin = f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin entry point {ep.value}"
     where = f"{registry.kind} plugin {ep.name!r} ({origin}, {ep.value})"
     try:
-        obj = ep.load()
+        with _prints_to_stderr():
+            obj = ep.load()
     except (Exception, SystemExit) as exc:  # a broken plugin must not break the built-ins
         registry.plugin_errors.append(f"{where}: import failed: {_first_line(exc)}")
         return
@@ -303,7 +312,8 @@ def _import_file(spec: str):
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[name] = module  # dataclasses and pickling look classes up here
     try:
-        loader_spec.loader.exec_module(module)
+        with _prints_to_stderr():
+            loader_spec.loader.exec_module(module)
     except (Exception, SystemExit) as exc:
         del sys.modules[name]
         raise UserError(f"plugin file {spec} failed to import: {_first_line(exc)}") from None
@@ -312,7 +322,8 @@ def _import_file(spec: str):
 
 def _import_module(spec: str):
     try:
-        module = importlib.import_module(spec)
+        with _prints_to_stderr():
+            module = importlib.import_module(spec)
     except ModuleNotFoundError as exc:
         if exc.name and (spec == exc.name or spec.startswith(exc.name + ".")):
             raise UserError(f"plugin module {spec!r} is not importable here: install it, add it to PYTHONPATH, "

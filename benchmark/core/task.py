@@ -144,6 +144,9 @@ class Task:
         like a sample file. A path is read with :meth:`load_samples`; a domain overrides this for its
         in-memory types (arrays, tensors, lists of strings)."""
         if isinstance(samples, (str, Path)):
+            from ganbench.core.paths import refuse_special_file
+
+            refuse_special_file(samples)
             return self.load_samples(samples)
         raise UserError(f"{self.spec.name}: cannot evaluate samples of type {type(samples).__name__}; "
                         f"pass a sample file path (ganbench eval --help lists the formats)")

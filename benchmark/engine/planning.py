@@ -122,7 +122,8 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
     a results folder that cannot be written, and two runs with one run id, are user errors
     (prefixed by ``where``) raised before any request is returned.
     """
-    from ganbench.core.paths import check_output_dir
+    from ganbench.core.outputs import run_folder_of
+    from ganbench.core.paths import check_data_dir, check_output_dir
 
     from ganbench.objectives import OBJECTIVES
     from ganbench.engine.suites import get_suite
@@ -162,6 +163,19 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
     seeds = list(seeds) if seeds is not None else (list(the_suite.seeds) if the_suite else [0])
     if budget is None and steps is None and the_suite:
         budget = the_suite.budget
+    if not isinstance(overrides, (Mapping, type(None))):
+        raise UserError(f"{where}overrides must be a mapping of setting: value, got {type(overrides).__name__}")
+    for point in points:
+        if point.tag is not None and not isinstance(point.tag, str):
+            raise UserError(f"{where}tag {point.tag!r} is not a string: give tag={str(point.tag)!r}")
+    if results is None or not str(results).strip():
+        raise UserError(f"{where}--results is empty: give the results folder (e.g. --results runs)")
+    inside = run_folder_of(results)
+    if inside is not None:
+        raise UserError(f"{where}results folder {results} is inside the run folder {inside}: a run's folder holds only "
+                        f"what that run writes (reports skip anything else there); choose a folder outside it")
+    if data_dir is not None:
+        check_data_dir(data_dir, f"{where}--data-dir")
     fixed = dict(overrides or {})
     total = sum(len(objs) for objs in per_task.values()) * len(points) * len(seeds)
     if total > MAX_RUNS:

@@ -71,6 +71,8 @@ def load_sweep_file(path: str | Path) -> dict:
     import yaml
 
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"sweep file {path} is a folder: give the YAML file of the sweep")
     if not path.is_file():
         raise UserError(f"sweep file {path} does not exist: write a YAML file with tasks, objectives, seeds (see README, Leaderboard)")
     size = path.stat().st_size
@@ -86,7 +88,7 @@ def load_sweep_file(path: str | Path) -> dict:
         try:
             node = loader.get_single_node()
             if node is not None:
-                _check_expanded_size(node, path)
+                _check_tree(node, path)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -106,12 +108,13 @@ def load_sweep_file(path: str | Path) -> dict:
     return data
 
 
-def _check_expanded_size(root, path: Path) -> None:
+def _check_tree(root, path: Path) -> None:
     """UserError when the YAML tree under ``root`` holds more than :data:`MAX_NODES` nodes with every
-    alias expanded, or an alias inside its own anchor. Counted on the composed graph, where an
-    alias is the anchored node itself, once per node (memoised): linear in the file, whatever the
-    expansion."""
-    from yaml.nodes import MappingNode, SequenceNode
+    alias expanded, an alias inside its own anchor, or a mapping that gives one key twice (YAML
+    readers keep the last without a word: ``tasks:`` written twice would plan other runs than the
+    first line says). Counted on the composed graph, where an alias is the anchored node itself,
+    once per node (memoised): linear in the file, whatever the expansion."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
@@ -127,6 +130,14 @@ def _check_expanded_size(root, path: Path) -> None:
             children = node.value
         elif isinstance(node, MappingNode):
             children = [part for pair in node.value for part in pair]
+            seen: dict[str, int] = {}
+            for key, _ in node.value:
+                if isinstance(key, ScalarNode) and key.value != "<<":
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        raise UserError(f"sweep file {path}: the key {key.value!r} twice (lines {seen[key.value]} and "
+                                        f"{line}); give each key once")
+                    seen[key.value] = line
         else:
             children = []
         total = 1
