@@ -228,6 +228,17 @@ def test_leaderboard_takes_one_task_name_as_a_string(tmp_path):
     assert list(ganbench.leaderboard(tmp_path / "R", tasks=["toy/ring8"])) == ["toy/ring8"]
 
 
+def test_a_json_report_kept_in_the_results_folder_is_no_warning(capsys, tmp_path):
+    results = tmp_path / "R"
+    assert run_cli(capsys, "run", "toy/ring8", "--steps", "2", *NETS, *QUIET, "--results", str(results))[0] == 0
+    assert run_cli(capsys, "report", "--results", str(results), "--format", "json", "--out", str(results / "board.json"))[0] == 0
+    code, out, err = run_cli(capsys, "report", "--results", str(results))
+    assert code == 0 and "board.json" not in err, err
+    (results / "notes.json").write_text('{"mine": 1}')  # a file that is not ganbench's is still named
+    code, out, err = run_cli(capsys, "report", "--results", str(results))
+    assert code == 0 and "notes.json" in err
+
+
 # --- output ------------------------------------------------------------------------------------------
 def _ganbench(args, env_extra, cwd, timeout=120):
     env = {k: v for k, v in os.environ.items() if k != "GANBENCH_PLUGINS"}

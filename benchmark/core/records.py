@@ -225,8 +225,8 @@ def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
 
     No content of the folder can stop a report or change it silently: a file that is not a regular
     file, not JSON, not of the record's shape, or a run record of a newer ganbench is skipped with
-    one reason; other ``ganbench.*`` files (``ganbench eval --out``) and a run's own folder are
-    passed over in silence; a copy of a record counts once and two different records of one run
+    one reason; other ``ganbench.*`` files (``ganbench eval --out``), ganbench's own JSON reports and
+    a run's own folder are passed over in silence; a copy of a record counts once and two different records of one run
     are both excluded (:func:`_one_record_per_run`)."""
     folder = Path(folder)
     found, problems = [], []
@@ -243,6 +243,10 @@ def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
             rec = read_record(path)
         except NotARunRecord as exc:
             if isinstance(exc.schema, str) and exc.schema.startswith("ganbench."):  # e.g. `ganbench eval --out`
+                continue
+            from ganbench.core.outputs import is_ganbench_output
+
+            if is_ganbench_output(path):  # `ganbench report --format json --out <results>/board.json`
                 continue
             problems.append((path, str(exc)))
             continue
