@@ -13,8 +13,6 @@ import gzip
 import io
 import json
 import os
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
@@ -22,24 +20,8 @@ import pytest
 import torch
 
 import ganbench
-from ganbench.cli import main
+from cli_helpers import NETS, QUIET, SMALL, ganbench_child, objective_plugin, one_line_error, run_cli
 from ganbench.core.errors import UserError
-
-NETS = ["--set", "g_hidden=8", "--set", "g_layers=1", "--set", "d_hidden=8", "--set", "d_layers=1"]
-QUIET = ["--no-table", "--no-progress"]
-SMALL = {"g_hidden": 8, "g_layers": 1, "d_hidden": 8, "d_layers": 1}
-
-
-def run_cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code, err, needle):
-    assert code == 2, err
-    assert err.startswith("ganbench: error:") and err.count("\n") == 1, err
-    assert needle in err, err
 
 
 def _sweep(tmp_path, text, name="sweep.yaml"):
@@ -240,28 +222,20 @@ def test_a_json_report_kept_in_the_results_folder_is_no_warning(capsys, tmp_path
 
 
 # --- output ------------------------------------------------------------------------------------------
-def _ganbench(args, env_extra, cwd, timeout=120):
-    env = {k: v for k, v in os.environ.items() if k != "GANBENCH_PLUGINS"}
-    env.update({"OMP_NUM_THREADS": "1", **env_extra})
-    return subprocess.run([sys.executable, "-m", "ganbench.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def test_warnings_are_one_line(tmp_path):
     """A warning on stderr is one line like every other message (no source line under it)."""
-    (tmp_path / "warns.py").write_text(
-        "import warnings\nwarnings.warn('reference statistics x.npz has no checksum;\\nrecomputing them', RuntimeWarning)\n"
-        "from ganbench.objectives.adversarial import Hinge\n\n\nclass Warns(Hinge):\n    name = 'warns'\n")
-    out = _ganbench(["--plugin", str(tmp_path / "warns.py"), "list", "--json"], {}, tmp_path)
+    plugin = objective_plugin(tmp_path / "warns.py", "warns", "import warnings\nwarnings.warn("
+                              "'reference statistics x.npz has no checksum;\\nrecomputing them', RuntimeWarning)")
+    out = ganbench_child(["--plugin", plugin, "list", "--json"], {}, tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stderr == "ganbench: warning: reference statistics x.npz has no checksum;\\nrecomputing them\n", out.stderr
 
 
 def test_a_plugin_that_prints_does_not_break_list_json(tmp_path):
-    (tmp_path / "chatty.py").write_text(
-        "print('hello from a plugin')\n"
-        "from ganbench.objectives.adversarial import Hinge\n\n\nclass Chatty(Hinge):\n    name = 'chatty'\n")
-    out = _ganbench(["--plugin", str(tmp_path / "chatty.py"), "list", "--json"], {}, tmp_path)
+    plugin = objective_plugin(tmp_path / "chatty.py", "chatty", "print('hello from a plugin')")
+    out = ganbench_child(["--plugin", plugin, "list", "--json"], {}, tmp_path)
     assert out.returncode == 0, out.stderr
     assert "chatty" in [o["name"] for o in json.loads(out.stdout)["objectives"]]
     assert "hello from a plugin" in out.stderr

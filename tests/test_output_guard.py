@@ -16,23 +16,10 @@ import sys
 import numpy as np
 import pytest
 
+from cli_helpers import NETS, QUIET, one_line_error, run_cli
 from ganbench.cli import main
 
-NETS = ["--set", "g_hidden=8", "--set", "g_layers=1", "--set", "d_hidden=8", "--set", "d_layers=1"]
-QUIET = ["--no-table", "--no-progress"]
 RID = "toy-ring8__ns__s0"
-
-
-def run_cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code, err, needle):
-    assert code == 2, err
-    assert err.startswith("ganbench: error:") and err.count("\n") == 1, err
-    assert needle in err, err
 
 
 @pytest.fixture(scope="module")

@@ -13,31 +13,14 @@ import errno
 import json
 import os
 import shutil
-import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
+from cli_helpers import NETS, QUIET, ganbench_child, one_line_error, run_cli
 from ganbench.cli import main
-from ganbench.core.errors import UserError
-
-NETS = ["--set", "g_hidden=8", "--set", "g_layers=1", "--set", "d_hidden=8", "--set", "d_layers=1"]
-QUIET = ["--no-table", "--no-progress"]
-
-
-def run_cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code, err, needle):
-    assert code == 2, err
-    assert err.startswith("ganbench: error:") and err.count("\n") == 1, err
-    assert needle in err, err
 
 
 def _run(capsys, results, task="toy/ring8", *extra, steps="4"):
@@ -297,24 +280,19 @@ def test_cache_info_counts_only_ganbench_folders_and_is_bounded(capsys, tmp_path
 
 
 # --- plugins from the environment ---------------------------------------------------------------
-def _ganbench(args, env_extra, cwd, timeout=120):
-    env = {k: v for k, v in os.environ.items() if k != "GANBENCH_PLUGINS"}
-    env.update({"OMP_NUM_THREADS": "1", **env_extra})
-    return subprocess.run([sys.executable, "-m", "ganbench.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 GARBAGE = os.pathsep.join(["", "no_such_plugin_module", "/nonexistent/x.py", ".", "a b c", "\x7f"])
 
 
 def test_garbage_in_the_plugin_variable_leaves_the_builtins_working(tmp_path):
-    out = _ganbench(["list"], {"GANBENCH_PLUGINS": GARBAGE}, tmp_path)
+    out = ganbench_child(["list"], {"GANBENCH_PLUGINS": GARBAGE}, tmp_path)
     assert out.returncode == 0 and "toy/ring8" in out.stdout, out.stderr
     problems = out.stderr.strip().splitlines()
     assert problems and all(line.startswith("ganbench: plugin problem:") for line in problems), out.stderr
     pts = tmp_path / "p.npy"
     np.save(pts, np.zeros((10, 2)))
-    out = _ganbench(["eval", "toy/ring8", "--samples", str(pts)], {"GANBENCH_PLUGINS": "no_such_plugin_module"}, tmp_path)
+    out = ganbench_child(["eval", "toy/ring8", "--samples", str(pts)], {"GANBENCH_PLUGINS": "no_such_plugin_module"}, tmp_path)
     assert out.returncode == 0 and json.loads(out.stdout)["task"] == "toy/ring8", out.stderr
     assert out.stderr.count("\n") == 1 and "no_such_plugin_module" in out.stderr
 
@@ -323,11 +301,11 @@ def test_garbage_in_the_plugin_variable_leaves_the_builtins_working(tmp_path):
 def test_a_plugin_that_calls_sys_exit_is_one_line(tmp_path, how):
     (tmp_path / "quits.py").write_text("import sys\nsys.exit(3)\n")
     if how == "env":
-        out = _ganbench(["list"], {"GANBENCH_PLUGINS": str(tmp_path / "quits.py")}, tmp_path)
+        out = ganbench_child(["list"], {"GANBENCH_PLUGINS": str(tmp_path / "quits.py")}, tmp_path)
         assert out.returncode == 0 and "toy/ring8" in out.stdout
         assert "sys.exit(3)" in out.stderr and out.stderr.count("\n") == 1, out.stderr
     else:
-        out = _ganbench(["--plugin", str(tmp_path / "quits.py"), "list"], {}, tmp_path)
+        out = ganbench_child(["--plugin", str(tmp_path / "quits.py"), "list"], {}, tmp_path)
         assert out.returncode == 2 and out.stderr.startswith("ganbench: error:") and "sys.exit(3)" in out.stderr
         assert out.stderr.count("\n") == 1, out.stderr
 

@@ -12,7 +12,6 @@ one line. A generator handed to ``ganbench.evaluate`` must return the samples it
 
 import bz2
 import gzip
-import io
 import lzma
 import struct
 import zlib
@@ -22,20 +21,8 @@ import pytest
 import torch
 
 import ganbench
-from ganbench.cli import main
+from cli_helpers import one_line_error, run_cli
 from ganbench.core.errors import UserError
-
-
-def run_cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code, err, needle):
-    assert code == 2, err
-    assert err.startswith("ganbench: error:") and err.count("\n") == 1, err
-    assert needle in err, err
 
 
 # --- molecule sample files ----------------------------------------------------------------------
