@@ -153,6 +153,29 @@ def test_token_files_with_a_byte_order_mark_or_compressed(tmp_path):
         assert torch.equal(task.load_samples(tmp_path / name), ids), name
 
 
+def test_sentence_files_with_a_byte_order_mark_or_in_utf16(tmp_path):
+    from ganbench.domains.text.corpus import read_lines
+
+    text = "the cat sat\non the mat\n"
+    (tmp_path / "plain.txt").write_text(text)
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "utf16.txt").write_bytes(text.encode("utf-16"))
+    assert read_lines(tmp_path / "bom.txt") == read_lines(tmp_path / "utf16.txt") == read_lines(tmp_path / "plain.txt")
+    assert read_lines(tmp_path / "bom.txt")[0].split()[0] == "the"  # not "\ufeffthe", an unknown word
+
+
+def test_cache_variable_that_is_a_file_or_has_a_tilde(tmp_path, monkeypatch):
+    from ganbench.core.data import cache_root
+
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path / "file"))
+    with pytest.raises(UserError, match="a file, not a folder"):
+        cache_root()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GANBENCH_CACHE", "~/gb-cache")  # quoted in a .env file: the shell did not expand it
+    assert cache_root() == tmp_path / "gb-cache"
+
+
 def test_a_damaged_log_on_resume_is_one_line_not_a_failed_run(capsys, tmp_path):
     from ganbench.engine import runner
     from ganbench.engine.planning import RunRequest

@@ -134,6 +134,18 @@ def test_16_bit_greyscale_is_scaled_not_clipped(tmp_path, grey):
     assert np.array_equal(_load(_folder(tmp_path, "g16n", noisy))[..., 0], grey)
 
 
+def test_16_bit_colour_is_refused(tmp_path, grey):
+    """PIL keeps only the high byte of 16-bit colour (off by one level in half the pixels): refused."""
+    folder = _folder(tmp_path, "rgb16", grey[:11])
+    rows = b"".join(b"\x00" + b"".join(struct.pack(">HHH", 1000 * x, 1000 * x, 65535) for x in range(8)) for _ in range(8))
+    chunk = lambda kind, data: (struct.pack(">I", len(data)) + kind + data
+                                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    (folder / "zz.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 16, 2, 0, 0, 0))
+                                   + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    with pytest.raises(UserError, match="16-bit colour"):
+        _load(folder, (8, 8, 3))
+
+
 def test_palette_and_opaque_alpha_images_read_as_their_pixels(tmp_path, grey):
     rgb = np.repeat(grey[..., None], 3, axis=-1)
     pal = tmp_path / "pal"
