@@ -38,7 +38,22 @@ def load_task(name: str, data_dir: str | Path | None = None):
 
 
 def _task(task, data_dir):
-    return load_task(task, data_dir) if isinstance(task, str) else task
+    from ganbench.core.task import Task
+
+    if isinstance(task, str):
+        return load_task(task, data_dir)
+    if not isinstance(task, Task):
+        raise UserError(f"task must be a task name (ganbench list shows them) or a loaded task, got "
+                        f"{type(task).__name__}")
+    return task
+
+
+def _names(value) -> list[str]:
+    """A list of names from a list, or from one string (``"fid"``, ``"fid,kid"``): a string is not
+    a list of its characters."""
+    if isinstance(value, str):
+        return [x.strip() for x in value.split(",") if x.strip()]
+    return [str(x) for x in value]
 
 
 def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None = None, seed: int = 0,
@@ -57,9 +72,11 @@ def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None 
     """
     from ganbench.core.device import resolve_device
 
+    from ganbench.engine.planning import as_integer
+
     dev = resolve_device(device) if device is not None else None
     task = _task(task, data_dir)
-    names = list(metrics) if metrics is not None else list(task.spec.metrics)
+    names = _names(metrics) if metrics is not None else list(task.spec.metrics)
     unknown = [m for m in names if m not in task.spec.metrics]
     if unknown:
         raise UserError(f"{task.spec.name} has no metric {', '.join(unknown)}: choose from {', '.join(task.spec.metrics)}")
@@ -72,11 +89,14 @@ def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None 
         if not callable(getattr(generator, "sample", None)):
             raise UserError(f"generator of type {type(generator).__name__} has no sample(n, rng) method; "
                             f"pass samples=... instead, or wrap it")
-        count = int(n if n is not None else task.spec.eval_samples)
+        count = as_integer(n, "n") if n is not None else int(task.spec.eval_samples)
         if count < 1:
             raise UserError(f"n must be at least 1, got {count}")
-        return Scores(evaluate_generator(task, generator, count, seed=seed, metric_names=names, options=options,
-                                         device=dev))
+        return Scores(evaluate_generator(task, generator, count, seed=as_integer(seed, "seed"), metric_names=names,
+                                         options=options, device=dev, validate=True))
+    if n is not None:
+        raise UserError(f"n={n!r} counts the samples drawn from a generator: with samples=... every sample given is "
+                        f"scored; leave n out, or pass fewer samples")
     from ganbench.engine.evaluator import evaluate_samples
 
     return Scores(evaluate_samples(task, task.as_samples(samples), names, options,
@@ -94,10 +114,13 @@ def run(tasks: str | Sequence[str], objectives: str | Sequence[str] = "ns", seed
     from ganbench.engine.planning import Point, plan_runs
     from ganbench.engine.runner import execute, prepare
 
-    as_list = (lambda x: [x] if isinstance(x, (str, int)) else list(x))
-    sets = {k: parse_value(v) if isinstance(v, str) else v for k, v in (overrides or {}).items()}
+    as_list = (lambda x: list(x) if isinstance(x, Iterable) and not isinstance(x, (str, bytes)) else [x])
+    if not isinstance(overrides, (Mapping, type(None))):
+        raise UserError(f"overrides must be a mapping of setting: value (e.g. {{'lr_g': 1e-4}}), got "
+                        f"{type(overrides).__name__}")
+    sets = {str(k): parse_value(v) if isinstance(v, str) else v for k, v in (overrides or {}).items()}
     requests = plan_runs(results=results, tasks=as_list(tasks), objectives=as_list(objectives),
-                         seeds=[int(s) for s in as_list(seeds)], budget=budget, steps=steps, overrides=sets, points=(Point(tag=tag),),
+                         seeds=as_list(seeds), budget=budget, steps=steps, overrides=sets, points=(Point(tag=tag),),
                          data_dir=str(data_dir) if data_dir is not None else None, progress=progress,
                          device=device)
     for req in requests:  # every configuration error surfaces before the first training step
@@ -177,7 +200,7 @@ def leaderboard(results: str | Path = DEFAULT_RESULTS, tasks: Iterable[str] | No
     loaded = _load_and_warn(folder)
     recs, excluded = loaded.records, loaded.excluded
     if tasks is not None:
-        wanted = set(tasks)
+        wanted = set(_names(tasks))
         recs = [r for r in recs if r["task"]["name"] in wanted]
         excluded = [r for r in excluded if r["task"]["name"] in wanted]
     tables = build_tables(recs, excluded)

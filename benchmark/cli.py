@@ -11,11 +11,13 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
 from ganbench.core.errors import DataNotFoundError, UserError
-from ganbench.core.paths import check_output_dir, check_output_file, os_error_line
+from ganbench.core.outputs import check_replaceable
+from ganbench.core.paths import check_data_dir, check_output_dir, check_output_file, os_error_line
 from ganbench.core.records import DEFAULT_RESULTS
 
 
@@ -57,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--samples", required=True, help="sample file (format depends on the task's domain)")
     ev.add_argument("--data-dir", default=None)
     ev.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics")
-    ev.add_argument("--out", default=None, help="also write the JSON to this file")
+    ev.add_argument("--out", default=None, help="also write the JSON to this file (never over a run record or a file "
+                                                 "ganbench did not write, unless --force)")
+    ev.add_argument("--force", action="store_true", help="--out may replace an existing file that is not a run record")
     ev.add_argument("--extractor", default=None,
                     help="feature extractor for image metrics (e.g. inception-v3 with GANBENCH_INCEPTION_WEIGHTS; default: the task's)")
     ev.add_argument("--device", default="auto", help="where the feature extractor runs: auto, cpu, cuda, cuda:N or mps (default auto)")
@@ -82,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", default="md", choices=["md", "csv", "json", "html", "data"],
                      help="md (with published rows, significance, stability), csv, json, html (a page with plots), or "
                           "data (a folder: leaderboard.json and one CSV per task and protocol)")
-    rep.add_argument("--out", default=None, help="write here instead of stdout (html: a folder that gets index.html)")
+    rep.add_argument("--out", default=None, help="write here instead of stdout (html: a folder that gets index.html); "
+                                                  "never over a run record, inside a run folder, or over a file ganbench "
+                                                  "did not write, unless --force")
+    rep.add_argument("--force", action="store_true", help="--out may replace an existing file that is not a run record")
     rep.add_argument("--test", default="t", choices=["t", "rank", "welch", "mannwhitney"],
                      help="test of the best method vs each other over seeds: t (paired t where seeds share a start, "
                           "else Welch; the default) or rank (Wilcoxon signed-rank / Mann-Whitney); welch and mannwhitney "
@@ -164,7 +171,7 @@ def cmd_list(args) -> int:
     for s in SUITES.values():
         print(f"  {s.name:<14} {s.summary}")
     for line in problems():  # a broken plugin is skipped, never breaks the listing
-        print(f"ganbench: plugin problem: {line}", file=sys.stderr)
+        print(f"ganbench: plugin problem: {_one_line(line)}", file=sys.stderr)
     return 0
 
 
@@ -284,6 +291,7 @@ def cmd_eval(args) -> int:
 
     if args.out:  # before the work, not after it
         check_output_file(args.out, "--out", "give a file you can write, or leave --out out")
+        check_replaceable(args.out, "--out", args.force)
     device = resolve_device(args.device)
     task = load_task(args.task, args.data_dir)
     names = _csv(args.metrics) if args.metrics else list(task.spec.metrics)
@@ -306,11 +314,15 @@ def cmd_eval(args) -> int:
 
 def _load_samples(task, path: Path):
     """The task reads its sample format; a folder where it wants a file, and a file the OS or an
-    image library cannot read, are one-line errors here too."""
+    image library cannot read, are one-line errors here too (a task that reads folders says
+    itself what is wrong with one)."""
+    from ganbench.core.paths import refuse_special_file
+
+    refuse_special_file(path)
     try:
         return task.load_samples(path)
     except UserError:
-        if path.is_dir():
+        if path.is_dir() and not task.sample_folders:
             raise UserError(f"sample file {path} is a folder, not a file: {task.spec.name} reads its samples "
                             f"from one file (ganbench eval --help)") from None
         raise
@@ -332,8 +344,13 @@ def cmd_report(args) -> int:
         fix = "give a path you can write, or leave --out out"
         if args.format == "data" or args.format == "html" and Path(args.out).suffix.lower() not in (".html", ".htm"):
             check_output_dir(args.out, "--out", fix)
+            check_replaceable(args.out, "--out", args.force)
+            written = ("leaderboard.json", "index.csv") if args.format == "data" else ("index.html",)
+            for name in written:
+                check_replaceable(Path(args.out) / name, "--out", args.force)
         else:
             check_output_file(args.out, "--out", fix)
+            check_replaceable(args.out, "--out", args.force)
     loaded = load_records(results)
     for path, why in loaded.problems:  # one line per file left out, naming it and why
         print(f"warning: {skip_message(path, why)}", file=sys.stderr)
@@ -351,11 +368,18 @@ def cmd_report(args) -> int:
         if not args.out:
             raise UserError("--format html needs --out DIR (the folder that gets index.html)")
         out = Path(args.out)
-        folder = out.parent if out.suffix.lower() in (".html", ".htm") else out
-        path = write_html_report(recs, folder, command=command, source=str(results), problems=loaded.problems,
-                                 test=args.test, **options)
-        if out.suffix.lower() in (".html", ".htm") and path != out:
-            path.replace(out)
+        page = dict(command=command, source=str(results), problems=loaded.problems, test=args.test, **options)
+        if out.suffix.lower() not in (".html", ".htm"):
+            path = write_html_report(recs, out, **page)
+        else:  # a page of its own name: written beside it, never over the folder's index.html
+            import tempfile
+
+            out.parent.mkdir(parents=True, exist_ok=True)
+            scratch = Path(tempfile.mkdtemp(prefix=".ganbench-report-", dir=out.parent))
+            try:
+                write_html_report(recs, scratch, **page).replace(out)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
             path = out
         print(f"wrote {path}", file=sys.stderr)
         return 0
@@ -424,14 +448,72 @@ def _one_line(text: str) -> str:
                    for ch in text)
 
 
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (what a BrokenPipeError in a command means)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        return False
+    try:  # the buffer may have been dropped with the failed write: ask the pipe itself
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() here, or stdout is no file
+        return False
+
+
+def _quiet_after_closed_pipe() -> int:
+    """End as a command killed by SIGPIPE would, without a word: the output nobody reads goes to
+    /dev/null so the interpreter's last flush cannot fail again (Python's documented recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, the status a shell reports for `yes | head -1`
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """A warning as the CLI's other messages are: one line, no source line under it."""
+    return f"ganbench: warning: {_one_line(str(message))}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    previous, warnings.formatwarning = warnings.formatwarning, _one_line_warning
+    try:
+        return _main(argv)
+    finally:
+        warnings.formatwarning = previous
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        from ganbench.core.plugins import use
+        from ganbench.core.plugins import env_problems, use
 
+        if getattr(args, "results", None) == "":  # Path("") would be the current folder
+            raise UserError("--results is empty: give the results folder (e.g. --results runs)")
+        if getattr(args, "data_dir", None) is not None:
+            check_data_dir(args.data_dir)
         use(args.plugin + getattr(args, "plugin_after", []))  # before any registry is read
-        return COMMANDS[args.command](args)
+        if args.command != "list":  # (list shows every plugin problem itself)
+            for line in env_problems():  # GANBENCH_PLUGINS garbage: one line each, the built-ins work on
+                print(f"ganbench: plugin problem: {_one_line(line)}", file=sys.stderr)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError as exc:
+        if _stdout_closed():  # `ganbench list | head -3`: the reader has all it wanted
+            return _quiet_after_closed_pipe()
+        print(f"ganbench: error: {_one_line(os_error_line(exc, verb='cannot use'))}", file=sys.stderr)
+        return 2
     except UserError as exc:
         print(f"ganbench: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -252,7 +252,7 @@ def test_toy_refuses_what_is_not_points(tmp_path):
     (tmp_path / "huge.txt").write_text(" ".join(["1.0"] * 200_000) + "\n")
     np.save(tmp_path / "complex.npy", np.ones((5, 2), dtype=complex))
     t0 = time.perf_counter()
-    for name, match in (("bin.csv", "cannot read"), ("huge.txt", "N×2"), ("complex.npy", "real numbers")):
+    for name, match in (("bin.csv", "cannot read|not UTF-8 text"), ("huge.txt", "N×2"), ("complex.npy", "real numbers")):
         with pytest.raises(UserError, match=match):
             task.load_samples(tmp_path / name)
     assert time.perf_counter() - t0 < 10

@@ -8,27 +8,12 @@ import shutil
 import pytest
 
 from fs_faults import unwritable_dir  # noqa: F401 (fixture)
-from ganbench.cli import main
+from cli_helpers import NETS, QUIET, one_line_error, run_cli
 from ganbench.core import config as config_mod
 from ganbench.core.errors import UserError
 from ganbench.core.records import read_record
 from ganbench.objectives import OBJECTIVES, build_objective
 from ganbench.tasks import TASKS
-
-NETS = ["--set", "g_hidden=8", "--set", "g_layers=1", "--set", "d_hidden=8", "--set", "d_layers=1"]
-QUIET = ["--no-table", "--no-progress"]
-
-
-def run_cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code, err, needle):
-    assert code == 2, err
-    assert err.startswith("ganbench: error:") and err.count("\n") == 1, err
-    assert needle in err, err
 
 
 @pytest.mark.parametrize("extra, needle", [

@@ -43,7 +43,7 @@ def test_two_processes_filling_one_key_compute_once_and_agree(tmp_path):
     assert log.read_text().count("computed") == 1  # the second process waited, then read the file
     path = ReferenceCache(tmp_path / "cache").path(KEY)
     with np.load(path, allow_pickle=False) as z:  # one valid file, arrays only
-        assert sorted(z.files) == ["mu", "names", "sigma"]
+        assert sorted(z.files) == ["__sha256__", "mu", "names", "sigma"]  # the arrays and their checksum
         np.testing.assert_array_equal(z["mu"], np.array(results[0]["mu"]))
     assert [p.name for p in path.parent.iterdir() if ".tmp" in p.name] == []  # no temporary left behind
 

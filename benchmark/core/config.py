@@ -117,6 +117,10 @@ def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, st
     if objective.needs_continuous and not task_spec.continuous:
         cfg.update(relaxed)  # a discrete task's relaxation, for the losses that need differentiable samples
     cfg.update(per_objective.get(objective.name, {}))
+    if "steps" in (overrides or {}) and (steps is not None or budget is not None):  # one would be ignored
+        given = f"--steps {steps}" if steps is not None else f"the budget {budget!r}"
+        raise UserError(f"--set steps={overrides['steps']} and {given} both give the run's length: give it once "
+                        f"(--steps N, or steps: N in a sweep file)")
     if budget is not None:
         if budget not in task_spec.budgets:
             raise UserError(f"unknown budget {budget!r} for {task_spec.name}: choose one of {', '.join(task_spec.budgets)}")
@@ -158,7 +162,8 @@ class Range:
 
     def holds(self, value: Any) -> bool:
         if self.kind == "ints":
-            return isinstance(value, list) and all(Range("int", self.low).holds(v) for v in value)
+            each = Range("int", self.low, high=self.high, high_open=self.high_open)
+            return isinstance(value, list) and all(each.holds(v) for v in value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             return False
         if self.kind == "int" and not float(value).is_integer():
@@ -171,24 +176,38 @@ class Range:
 COUNT, SIZE = Range("int", 0, words="an integer >= 0"), Range("int", 1, words="an integer >= 1")
 RATE, WEIGHT = Range("float", 0, low_open=True, words="a finite number > 0"), Range("float", 0, words="a finite number >= 0")
 FRACTION = Range("float", 0, high=1, words="in [0, 1)")
-SIZES = Range("ints", 1, words="integers >= 1")
+
+
+def _upto(low: int, high: int) -> Range:
+    """An integer in ``low..high``: the upper bounds are far above any published GAN's (a width of
+    65,536, a batch of 65,536, 10^9 steps) and below what would fail inside torch's allocator
+    (``g_hidden=1e23``) instead of here."""
+    return Range("int", low, high=high, high_open=False, words=f"an integer >= {low} (at most {high:,})")
+
+
+STEPS, WIDTH, DEPTH = _upto(1, 10**9), _upto(1, 1 << 16), _upto(0, 1000)
+SIZES = Range("ints", 1, high=1 << 16, high_open=False, words=f"integers >= 1 (at most {1 << 16:,})")
+MAX_THREADS = 256
 
 # The range of every numeric key a shipped task, objective or net uses (a key a config lacks is
 # not checked; any other number, a plugin's say, must at least be finite). Checked when the run
 # is configured, so a bad value is a one-line input error, never a "failed" or "diverged" record.
 RANGES: dict[str, tuple[Range, str]] = {
-    "steps": (SIZE, ""), "batch_size": (SIZE, ""), "checkpoint_every": (SIZE, " (steps between checkpoints)"),
-    "eval_every": (COUNT, " (0: evaluate only at the end)"), "log_every": (COUNT, " (0: at most 2,000 rows of log.csv)"), "threads": (SIZE, ""),
+    "steps": (STEPS, ""), "batch_size": (WIDTH, ""), "checkpoint_every": (STEPS, " (steps between checkpoints)"),
+    "eval_every": (_upto(0, 10**9), " (0: evaluate only at the end)"),
+    "log_every": (_upto(0, 10**9), " (0: at most 2,000 rows of log.csv)"),
+    "threads": (_upto(1, MAX_THREADS), " (torch threads of the run)"),
     "lr_g": (RATE, ""), "lr_d": (RATE, ""), "beta1": (FRACTION, " (Adam's momentum)"), "beta2": (FRACTION, ""),
-    "n_dis": (SIZE, " (discriminator updates per generator update)"), "ema": (FRACTION, " (0 turns the EMA off; 0.999 is usual)"),
-    "latent_dim": (SIZE, ""), "g_hidden": (SIZE, ""), "d_hidden": (SIZE, ""), "g_layers": (COUNT, ""), "d_layers": (COUNT, ""),
-    "d_maxout": (SIZE, " (1: LeakyReLU instead of maxout)"), "g_ch": (SIZE, ""), "d_ch": (SIZE, ""),
-    "g_emb_dim": (SIZE, ""), "d_emb_dim": (SIZE, ""), "g_hidden_dim": (SIZE, ""),
+    "n_dis": (_upto(1, 1000), " (discriminator updates per generator update)"),
+    "ema": (FRACTION, " (0 turns the EMA off; 0.999 is usual)"),
+    "latent_dim": (WIDTH, ""), "g_hidden": (WIDTH, ""), "d_hidden": (WIDTH, ""), "g_layers": (DEPTH, ""), "d_layers": (DEPTH, ""),
+    "d_maxout": (_upto(1, 64), " (1: LeakyReLU instead of maxout)"), "g_ch": (WIDTH, ""), "d_ch": (WIDTH, ""),
+    "g_emb_dim": (WIDTH, ""), "d_emb_dim": (WIDTH, ""), "g_hidden_dim": (WIDTH, ""),
     "d_filter_sizes": (SIZES, ""), "d_num_filters": (SIZES, ""), "d_dropout": (FRACTION, ""), "d_l2": (WEIGHT, ""),
     "gp_weight": (WEIGHT, ""), "r1_gamma": (WEIGHT, ""), "grad_clip": (WEIGHT, " (0: no clipping)"),
-    "gumbel_beta_max": (RATE, " (the final inverse temperature)"), "rollouts": (SIZE, ""),
+    "gumbel_beta_max": (RATE, " (the final inverse temperature)"), "rollouts": (_upto(1, 1024), ""),
     "rollout_update_rate": (FRACTION, ""), "organ_lambda": (Range("float", 0, high=1, high_open=False, words="in [0, 1]"), ""),
-    "pretrain_g_steps": (COUNT, ""), "pretrain_d_steps": (COUNT, ""),
+    "pretrain_g_steps": (_upto(0, 10**9), ""), "pretrain_d_steps": (_upto(0, 10**9), ""),
 }
 
 
@@ -261,7 +280,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         if not sep or not key or not raw.strip():
             raise UserError(f"malformed --set {item!r}: write --set key=value, e.g. --set lr_g=1e-4")
         try:
-            out[key] = parse_value(raw.strip())
+            out[key] = parse_value(raw.strip())  # a later --set of the same key wins, as later options do
         except UserError as exc:  # name the key: "--set lr_d=NaN: ..." says which setting to fix
             raise UserError(f"--set {key}={raw.strip()}: {exc}") from None
     return out

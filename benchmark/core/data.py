@@ -21,9 +21,24 @@ from ganbench.core.errors import ChecksumError, DataNotFoundError
 
 
 def cache_root() -> Path:
-    """Root of ganbench's on-disk cache (data, reference statistics, trained classifiers)."""
+    """Root of ganbench's on-disk cache (data, reference statistics, trained classifiers):
+    ``$GANBENCH_CACHE`` (``~`` expanded), else ``~/.cache/ganbench``. The root of the file system
+    and the home folder itself are refused: ganbench would write its folders among everything
+    there, and ``ganbench cache`` would count it all."""
     root = os.environ.get("GANBENCH_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "ganbench"
+    if not root:
+        return Path.home() / ".cache" / "ganbench"
+    path = Path(root).expanduser()
+    full = path.resolve()
+    what = ("the root of the file system" if full == Path(full.anchor)
+            else "your home folder" if full == Path.home().resolve()
+            else "a file, not a folder" if full.exists() and not full.is_dir() else None)
+    if what:
+        from ganbench.core.errors import UserError
+
+        raise UserError(f"GANBENCH_CACHE={root} is {what}: give ganbench a folder of its own, e.g. "
+                        f"GANBENCH_CACHE=~/.cache/ganbench (or unset it)")
+    return path
 
 
 def digest_of(path: Path, algorithm: str = "sha256", chunk: int = 1 << 20) -> str:

@@ -127,6 +127,28 @@ def ensure_inside(root: str | Path, path: str | Path) -> Path:
     return Path(path)
 
 
+def refuse_links(record_path: str | Path, run_dir: str | Path) -> None:
+    """UserError if a run's record path, its folder or anything in its folder is a symbolic link.
+
+    A run writes its log, checkpoint, samples and lock inside its folder, some of them in place
+    (``open(..., "w")`` follows a link): a link there would make training write, and overwrite,
+    wherever it points. The results folder itself may be a link (a bigger disk); what a run owns
+    inside it may not."""
+    for path, what in ((Path(record_path), "record path"), (Path(run_dir), "run folder")):
+        if os.path.islink(path):
+            raise UserError(f"the {what} {path} is a symbolic link (to {os.readlink(path)}): ganbench writes a run's "
+                            f"files only inside the results folder; replace the link by a real file or folder, or "
+                            f"remove it, and run again")
+    if not os.path.isdir(run_dir):
+        return
+    for folder, dirs, files in os.walk(run_dir):
+        for name in sorted(dirs + files):
+            entry = os.path.join(folder, name)
+            if os.path.islink(entry):
+                raise UserError(f"{entry} in the run folder is a symbolic link (to {os.readlink(entry)}): the run would "
+                                f"write through it; remove the link and run again")
+
+
 # --- where a command writes ------------------------------------------------------------------------
 def _nearest_existing(path: Path) -> Path:
     probe = path.absolute()
@@ -170,6 +192,32 @@ def check_output_file(path: str | Path, what: str, fix: str) -> Path:
         raise UserError(f"{what} {path}: {probe} is a file, not a folder; {fix}")
     _probe_write(probe, f"{what} {path}", fix)
     return path
+
+
+def check_data_dir(folder: str | Path, what: str = "--data-dir") -> Path:
+    """``folder`` if it is a folder: a data folder that does not exist would be passed over in
+    silence (the data then comes from the cache or a download), so a typo in it is an error."""
+    folder = Path(folder)
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise UserError(f"{what} {folder} is not a folder: give the folder laid out like shared/data")
+    raise UserError(f"{what} {folder} does not exist: give the folder laid out like shared/data, or leave it out")
+
+
+def refuse_special_file(path: str | Path) -> None:
+    """UserError if ``path`` exists but is neither a regular file nor a folder (a device such as
+    /dev/zero, a FIFO, a socket): reading one never ends or blocks, and "does not exist" would mislead."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a special file")
+        raise UserError(f"sample file {path} is not a regular file ({kind}): give a file of samples")
 
 
 def require_file(path: str | Path, fix: str) -> Path:

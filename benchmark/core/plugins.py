@@ -10,9 +10,13 @@ Two ways in, one set of rules:
   each) and skipped: it never breaks the built-ins.
 * **``--plugin MODULE_OR_FILE``** (repeatable) or ``GANBENCH_PLUGINS`` (``os.pathsep``-separated):
   a module name or a ``.py`` path is imported and every class *defined in it* that subclasses a
-  registry's base and names itself is registered. The user asked for it by name, so any problem
-  is a :class:`~ganbench.core.errors.UserError` (the CLI exits 2). ``--plugin`` is put into
-  ``GANBENCH_PLUGINS`` so that sweep workers, which start as fresh processes, load it as well.
+  registry's base and names itself is registered. ``--plugin`` names it on this command, so any
+  problem is a :class:`~ganbench.core.errors.UserError` (the CLI exits 2). The environment
+  variable is set once for every command, so a problem there is one line of
+  :func:`env_problems` (``ganbench list`` shows it, other commands warn) and the built-ins work
+  on. ``--plugin`` is put into ``GANBENCH_PLUGINS`` so that sweep workers, which start as fresh
+  processes, load it as well. A plugin that calls ``sys.exit()`` while it is imported is such a
+  problem, not the end of the command.
 
 What a plugin class must be (the :data:`CONTRACTS`), and the name it registers under:
 
@@ -135,9 +139,19 @@ def _problem(registry: Registry, cls: Any) -> str | None:
     return contract.check(cls) if contract else None
 
 
+def _prints_to_stderr():
+    """What a plugin prints while it is imported goes to stderr: stdout is the command's output
+    (``ganbench list --json``, ``ganbench eval``'s JSON), which a print would make unreadable."""
+    import contextlib
+
+    return contextlib.redirect_stdout(sys.stderr)
+
+
 def _first_line(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):  # a plugin that ends the process instead of raising
+        return f"it called sys.exit({exc.code!r})"
     text = str(exc).strip().splitlines()
-    return f"{exc.__class__.__name__}: {text[0]}" if text else exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text[0][:200]}" if text else exc.__class__.__name__
 
 
 # -- installed distributions: entry points ----------------------------------------------------------
@@ -162,8 +176,9 @@ def _add_entry_point(registry: Registry, ep) -> None:
     origin = f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin entry point {ep.value}"
     where = f"{registry.kind} plugin {ep.name!r} ({origin}, {ep.value})"
     try:
-        obj = ep.load()
-    except Exception as exc:  # a broken plugin must not break the built-ins
+        with _prints_to_stderr():
+            obj = ep.load()
+    except (Exception, SystemExit) as exc:  # a broken plugin must not break the built-ins
         registry.plugin_errors.append(f"{where}: import failed: {_first_line(exc)}")
         return
     try:
@@ -189,6 +204,7 @@ def _add_entry_point(registry: Registry, ep) -> None:
 
 # -- --plugin and GANBENCH_PLUGINS ----------------------------------------------------------------
 _loaded_specs: dict[str, str] = {}  # spec -> origin, for plugins loaded in this process
+_env_failures: dict[str, str] = {}  # spec of GANBENCH_PLUGINS -> why it could not be loaded (one line)
 _env_loading = False
 
 
@@ -197,9 +213,12 @@ def env_specs() -> list[str]:
 
 
 def use(specs: list[str]) -> None:
-    """Load the ``--plugin`` specs and those in ``GANBENCH_PLUGINS`` now (errors: UserError), and put
-    the former into the environment so that worker processes load them too."""
+    """Load the ``--plugin`` specs now (errors: UserError), put them into the environment so that
+    worker processes load them too, and load those of ``GANBENCH_PLUGINS`` (errors:
+    :func:`env_problems`)."""
     normalized = [_normalize(s) for s in specs]
+    for spec in normalized:
+        load_plugin(spec)
     merged = env_specs() + [s for s in normalized if s not in env_specs()]
     if merged:
         os.environ[ENV] = os.pathsep.join(merged)
@@ -207,16 +226,27 @@ def use(specs: list[str]) -> None:
 
 
 def load_env_plugins() -> None:
-    """Import every plugin named in ``GANBENCH_PLUGINS`` that this process has not imported yet."""
+    """Import every plugin named in ``GANBENCH_PLUGINS`` that this process has not imported yet; one
+    that cannot be loaded is remembered in :func:`env_problems` and skipped."""
     global _env_loading
     if _env_loading:  # a plugin being imported touched a registry: it is registered when it finishes
         return
     _env_loading = True
     try:
         for spec in env_specs():
-            load_plugin(spec)
+            if spec in _env_failures:
+                continue
+            try:
+                load_plugin(spec)
+            except UserError as exc:
+                _env_failures[spec] = f"${ENV}: {exc}"
     finally:
         _env_loading = False
+
+
+def env_problems() -> list[str]:
+    """One line per ``GANBENCH_PLUGINS`` entry that could not be loaded in this process."""
+    return list(_env_failures.values())
 
 
 def _normalize(spec: str) -> str:
@@ -282,8 +312,9 @@ def _import_file(spec: str):
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[name] = module  # dataclasses and pickling look classes up here
     try:
-        loader_spec.loader.exec_module(module)
-    except Exception as exc:
+        with _prints_to_stderr():
+            loader_spec.loader.exec_module(module)
+    except (Exception, SystemExit) as exc:
         del sys.modules[name]
         raise UserError(f"plugin file {spec} failed to import: {_first_line(exc)}") from None
     return module, f"plugin file {path}"
@@ -291,13 +322,14 @@ def _import_file(spec: str):
 
 def _import_module(spec: str):
     try:
-        module = importlib.import_module(spec)
+        with _prints_to_stderr():
+            module = importlib.import_module(spec)
     except ModuleNotFoundError as exc:
         if exc.name and (spec == exc.name or spec.startswith(exc.name + ".")):
             raise UserError(f"plugin module {spec!r} is not importable here: install it, add it to PYTHONPATH, "
                             f"or give a path to a .py file") from None
         raise UserError(f"plugin module {spec} failed to import: {_first_line(exc)}") from None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise UserError(f"plugin module {spec} failed to import: {_first_line(exc)}") from None
     return module, f"plugin module {spec}{_distribution_of(spec)}"
 
@@ -327,9 +359,9 @@ def loaded_origins() -> list[str]:
 
 
 def problems() -> list[str]:
-    """One line per plugin that could not be registered, over all registries."""
+    """One line per plugin that could not be registered, over all registries and ``GANBENCH_PLUGINS``."""
     out = []
     for reg in plugin_registries():
         reg.names()  # reads the registry's entry points if nothing has yet
         out += reg.plugin_errors
-    return out
+    return out + env_problems()

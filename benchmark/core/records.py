@@ -143,11 +143,31 @@ def _sanitize(obj: Any) -> Any:
     return obj
 
 
+MAX_ERROR_CHARS = 2000  # a failed record's "error": what a person reads in a table note
+MAX_TRACEBACK_CHARS = 8000  # its "traceback": the last frames say where
+
+
+def bounded_text(text: str, limit: int) -> str:
+    """``text`` whole if it has at most ``limit`` characters, else its start and its end with the
+    number of characters cut between them: an exception that quotes a 60 MB input must not make a
+    60 MB record (and a 126 MB report)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    keep = max(0, limit - 60)
+    head, tail = text[: keep * 3 // 4], text[len(text) - keep // 4:] if keep // 4 else ""
+    return f"{head} … ({len(text) - len(head) - len(tail):,} characters cut) … {tail}"
+
+
 def write_record(path: Path, record: dict, replace: bool = False) -> None:
     """Write ``record`` to ``path`` atomically; an existing record is replaced only if asked.
 
-    An OS error (a full disk, a read-only folder) is a one-line
+    An error message and traceback longer than :data:`MAX_ERROR_CHARS` / :data:`MAX_TRACEBACK_CHARS`
+    are cut (:func:`bounded_text`). An OS error (a full disk, a read-only folder) is a one-line
     :class:`~ganbench.core.atomic.StorageError` naming ``path``, and ``path`` keeps what it held."""
+    for key, limit in (("error", MAX_ERROR_CHARS), ("traceback", MAX_TRACEBACK_CHARS)):
+        if isinstance(record.get(key), str):
+            record[key] = bounded_text(record[key], limit)
     if path.exists() and not replace:
         from ganbench.core.atomic import StorageError
 
@@ -182,6 +202,9 @@ def read_record(path: Path) -> dict:
     wrong = validate(data)
     if wrong:
         raise ValueError(wrong)
+    for key, limit in (("error", MAX_ERROR_CHARS), ("traceback", MAX_TRACEBACK_CHARS)):  # a record of an older
+        if isinstance(data.get(key), str):  # ganbench may hold a 60 MB message: no report repeats it whole
+            data[key] = bounded_text(data[key], limit)
     return data
 
 
@@ -204,8 +227,8 @@ def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
 
     No content of the folder can stop a report or change it silently: a file that is not a regular
     file, not JSON, not of the record's shape, or a run record of a newer ganbench is skipped with
-    one reason; other ``ganbench.*`` files (``ganbench eval --out``) and a run's own folder are
-    passed over in silence; a copy of a record counts once and two different records of one run
+    one reason; other ``ganbench.*`` files (``ganbench eval --out``), ganbench's own JSON reports and
+    a run's own folder are passed over in silence; a copy of a record counts once and two different records of one run
     are both excluded (:func:`_one_record_per_run`)."""
     folder = Path(folder)
     found, problems = [], []
@@ -222,6 +245,10 @@ def load_records(folder: Path, recursive: bool = True) -> LoadedRecords:
             rec = read_record(path)
         except NotARunRecord as exc:
             if isinstance(exc.schema, str) and exc.schema.startswith("ganbench."):  # e.g. `ganbench eval --out`
+                continue
+            from ganbench.core.outputs import is_ganbench_output
+
+            if is_ganbench_output(path):  # `ganbench report --format json --out <results>/board.json`
                 continue
             problems.append((path, str(exc)))
             continue

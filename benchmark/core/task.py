@@ -133,6 +133,8 @@ class Task:
         return {}
 
     # -- user samples ----------------------------------------------------------------------
+    sample_folders: ClassVar[bool] = False  # whether load_samples reads a folder (of PNGs, say), not only files
+
     def load_samples(self, path: str | Path):  # pragma: no cover - abstract
         """Read and validate a user's sample file; raise ``UserError`` naming the expected format."""
         raise NotImplementedError
@@ -142,6 +144,9 @@ class Task:
         like a sample file. A path is read with :meth:`load_samples`; a domain overrides this for its
         in-memory types (arrays, tensors, lists of strings)."""
         if isinstance(samples, (str, Path)):
+            from ganbench.core.paths import refuse_special_file
+
+            refuse_special_file(samples)
             return self.load_samples(samples)
         raise UserError(f"{self.spec.name}: cannot evaluate samples of type {type(samples).__name__}; "
                         f"pass a sample file path (ganbench eval --help lists the formats)")

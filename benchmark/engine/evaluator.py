@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import torch
 
+from ganbench.core.errors import UserError
 from ganbench.core.device import module_device, same_device, sample_batch, seeded_generator
 from ganbench.metrics import METRICS, MetricValue
 
@@ -73,23 +74,50 @@ def on_device(G, device):
     return copy.deepcopy(G).to(device)
 
 
-def draw(task, G, n: int, seed: int, batch: int = 2500, device=None) -> Iterator:
+def draw(task, G, n: int, seed: int, batch: int = 2500, device=None, validate: bool = False) -> Iterator:
     """``n`` decoded samples from ``G`` in batches, with a dedicated RNG (training RNG untouched):
     a ``torch.Generator`` seeded with ``seed`` on ``device`` (default ``G``'s), where ``G`` samples.
-    Batches of ``batch`` on the CPU, larger on an accelerator (:func:`~ganbench.core.device.sample_batch`)."""
+    Batches of ``batch`` on the CPU, larger on an accelerator (:func:`~ganbench.core.device.sample_batch`).
+
+    Each batch must hold the samples asked for (a generator that returns 3 or 500 when asked for
+    100 would be scored on the wrong count): a UserError otherwise. ``validate`` also checks the
+    first decoded batch as the task checks samples a user holds (:meth:`~ganbench.core.task.Task.as_samples`:
+    points N×2, images H×W×C), for generators that are not the task's own nets."""
     device = module_device(G) if device is None else torch.device(device)
     G = on_device(G, device)
     rng = seeded_generator(device, seed)
     batch = sample_batch(device, batch)
     for start in range(0, n, batch):
-        yield task.decode(task.sample(G, min(batch, n - start), rng))
+        wanted = min(batch, n - start)
+        raw = task.sample(G, wanted, rng)
+        got = _rows(raw)
+        if got is not None and got != wanted:
+            raise UserError(f"the generator returned {got} samples when asked for {wanted} (sample(n, rng) must return "
+                            f"n samples, the first dimension of its output): fix its sample method")
+        decoded = task.decode(raw)
+        if validate and start == 0:
+            try:
+                task.as_samples(decoded)
+            except UserError as exc:
+                raise UserError(f"the generator's samples are not {task.spec.name}'s: {exc}") from None
+        yield decoded
+
+
+def _rows(raw) -> int | None:
+    """How many samples a raw tensor or array holds (its first dimension); None for other outputs."""
+    import numpy as np
+
+    if isinstance(raw, (torch.Tensor, np.ndarray)):
+        return int(raw.shape[0]) if raw.ndim else 0
+    return None
 
 
 def evaluate_generator(task, G, n: int, seed: int, metric_names: Iterable[str] | None = None,
                        options: Mapping[str, Any] | None = None, batch: int = 2500,
-                       device=None) -> dict[str, MetricValue]:
+                       device=None, validate: bool = False) -> dict[str, MetricValue]:
     """Draw ``n`` samples from ``G`` and score them, each batch streamed into the metrics as it is
-    drawn; sampling and the metrics' networks run on ``device`` (default: where ``G`` lives)."""
+    drawn; sampling and the metrics' networks run on ``device`` (default: where ``G`` lives).
+    ``validate``: check the samples' shape too (:func:`draw`)."""
     device = module_device(G) if device is None else torch.device(device)
     G = on_device(G, device)
-    return evaluate_batches(task, draw(task, G, n, seed, batch, device), metric_names, options, device)
+    return evaluate_batches(task, draw(task, G, n, seed, batch, device, validate), metric_names, options, device)

@@ -45,38 +45,65 @@ class Point:
 
 
 SEED_BOUND = 2**63
+# The most runs one command plans: far above a benchmark (5 tasks x 6 objectives x 10 seeds x 30
+# grid points is 9,000 runs of minutes to hours each), far below what would fill memory or make a
+# dry run wait. Plans are counted against it before anything is expanded.
+MAX_RUNS = 10_000
 _RANGE = re.compile(r"(-?\d+)\s*-\s*(-?\d+)")
 _INT = re.compile(r"-?\d+")
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def as_integer(value: Any, what: str, where: str = "") -> int:
+    """``value`` as an int if it is one (a Python or NumPy integer); a float, a string or a bool is a
+    UserError: ``seeds=[1.5]`` must not run seed 1, nor ``steps=5.5`` five steps."""
+    import numbers
+    import operator
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UserError(f"{where}{what} {_shown(value)} is not an integer: give a whole number, e.g. 0")
+    return operator.index(value)
 
 
 def parse_seeds(value: Any, what: str = "seeds", where: str = "") -> list[int]:
     """Seeds from ``3``, ``"0-4"``, ``"0,1,2"`` or a list of those (``[0, "2-3"]``); each seed once.
 
-    ``what`` names the option in messages (``--seeds``), ``where`` prefixes them (``sweep: ``)."""
+    ``what`` names the option in messages (``--seeds``), ``where`` prefixes them (``sweep: ``).
+    Ranges are counted before they are expanded: more than :data:`MAX_RUNS` seeds is a UserError,
+    so ``0-1000000000`` costs nothing."""
     def malformed() -> UserError:
-        return UserError(f"{where}malformed {what} {value!r}: give integers like 0,1,2 or a range 0-4")
+        return UserError(f"{where}malformed {what} {_shown(value)}: give integers like 0,1,2 or a range 0-4")
 
-    out: list[int] = []
+    spans: list[tuple[int, int]] = []  # inclusive (first, last), in the order given
     for part in value if isinstance(value, (list, tuple)) else [value]:
         if isinstance(part, bool) or not isinstance(part, (int, str)):
             raise malformed()
         if isinstance(part, int):
-            out.append(part)
+            spans.append((part, part))
             continue
         for piece in (p.strip() for p in part.split(",")):
             if not piece:
                 continue
             span = _RANGE.fullmatch(piece)
             if span and int(span[2]) >= int(span[1]):
-                out += range(int(span[1]), int(span[2]) + 1)
+                spans.append((int(span[1]), int(span[2])))
             elif _INT.fullmatch(piece):
-                out.append(int(piece))
+                spans.append((int(piece), int(piece)))
             else:
                 raise malformed()
-    if not out:
+    if not spans:
         raise malformed()
+    count = sum(last - first + 1 for first, last in spans)
+    if count > MAX_RUNS:
+        raise UserError(f"{where}{what} {_shown(value)} name {count:,} seeds; one command plans at most {MAX_RUNS:,} "
+                        f"runs: give fewer seeds (e.g. 0-4)")
+    out = [seed for first, last in spans for seed in range(first, last + 1)]
     if len(set(out)) != len(out):
-        raise UserError(f"{where}{what} {value!r} repeat a seed: give each seed once")
+        raise UserError(f"{where}{what} {_shown(value)} repeat a seed: give each seed once")
     return out
 
 
@@ -95,7 +122,8 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
     a results folder that cannot be written, and two runs with one run id, are user errors
     (prefixed by ``where``) raised before any request is returned.
     """
-    from ganbench.core.paths import check_output_dir
+    from ganbench.core.outputs import run_folder_of
+    from ganbench.core.paths import check_data_dir, check_output_dir
 
     from ganbench.objectives import OBJECTIVES
     from ganbench.engine.suites import get_suite
@@ -118,9 +146,15 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
                         f"(ganbench list shows them), or leave the option out for the default")
     if seeds is not None and not list(seeds):
         raise UserError(f"{where}no seed given: give at least one, e.g. 0 or 0-4, or leave the option out for the default")
+    if seeds is not None:
+        seeds = [as_integer(seed, "seed", where) for seed in seeds]
     for seed in seeds or ():  # torch takes 64-bit seeds; the evaluator adds an offset to them
-        if isinstance(seed, bool) or not isinstance(seed, int) or not -SEED_BOUND <= seed < SEED_BOUND:
+        if not -SEED_BOUND <= seed < SEED_BOUND:
             raise UserError(f"{where}seed {seed!r} is not an integer in [-2**63, 2**63): give a smaller seed, e.g. 0-4")
+    if steps is not None:
+        steps = as_integer(steps, "steps", where)
+        if steps < 1:
+            raise UserError(f"{where}steps must be at least 1, got {steps}")
     objectives = [str(o) for o in objectives or ()]
     per_task = {t: objectives or (list(the_suite.objectives_for(t)) if the_suite else ["ns"]) for t in tasks}
     for objs in per_task.values():
@@ -129,7 +163,25 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
     seeds = list(seeds) if seeds is not None else (list(the_suite.seeds) if the_suite else [0])
     if budget is None and steps is None and the_suite:
         budget = the_suite.budget
+    if not isinstance(overrides, (Mapping, type(None))):
+        raise UserError(f"{where}overrides must be a mapping of setting: value, got {type(overrides).__name__}")
+    for point in points:
+        if point.tag is not None and not isinstance(point.tag, str):
+            raise UserError(f"{where}tag {point.tag!r} is not a string: give tag={str(point.tag)!r}")
+    if results is None or not str(results).strip():
+        raise UserError(f"{where}--results is empty: give the results folder (e.g. --results runs)")
+    inside = run_folder_of(results)
+    if inside is not None:
+        raise UserError(f"{where}results folder {results} is inside the run folder {inside}: a run's folder holds only "
+                        f"what that run writes (reports skip anything else there); choose a folder outside it")
+    if data_dir is not None:
+        check_data_dir(data_dir, f"{where}--data-dir")
     fixed = dict(overrides or {})
+    total = sum(len(objs) for objs in per_task.values()) * len(points) * len(seeds)
+    if total > MAX_RUNS:
+        raise UserError(f"{where}the plan names {total:,} runs ({len(tasks)} tasks, "
+                        f"{sum(len(o) for o in per_task.values())} task-objective pairs, {len(points)} points, "
+                        f"{len(seeds)} seeds); one command plans at most {MAX_RUNS:,} runs: split it into several")
     check_output_dir(results, f"{where}results folder", "choose another results folder (--results DIR)")
 
     requests: list[RunRequest] = []

@@ -13,6 +13,10 @@ domain classifier's weights) computes its statistics once and keeps them here, u
   over the target), and computing an entry holds an exclusive lock on ``.<file>.lock``
   (``filelock``: ``flock`` on POSIX), so sweep workers that need one entry at once compute it
   once — the others wait, then read it;
+* **checksum**: each entry stores the SHA-256 of its arrays (:data:`CHECKSUM`, over every array's
+  name, dtype, shape and bytes), verified on every read: an entry that was edited or damaged, or
+  written before entries had a checksum, is recomputed with a warning, never used
+  (``ganbench cache verify`` checks every entry at once, :func:`verify_entry`);
 * a file that cannot be read, or lacks an array the caller needs, is recomputed with a warning.
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -29,6 +34,42 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 MAX_NAME = 160
+CHECKSUM = "__sha256__"  # the array of an entry that holds the SHA-256 of the others
+
+
+def arrays_digest(arrays: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 of an entry's arrays (name, dtype, shape, bytes; by name), :data:`CHECKSUM` left out."""
+    h = hashlib.sha256()
+    for name in sorted(k for k in arrays if k != CHECKSUM):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+_VERIFIED: dict[tuple, str] = {}  # (path, inode, size, mtime) -> checksum, of entries this process verified
+
+
+def read_entry(path: Path) -> tuple[dict[str, np.ndarray] | None, str]:
+    """(arrays without the checksum, '') of an intact entry, else (None, why it is not one).
+
+    An entry read again unchanged (same inode, size and modification time) in the same process is
+    not hashed again: periodic evaluations read the same reference features many times."""
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:  # closed even when not a zip
+            arrays = {k: z[k] for k in z.files}
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, it is not an entry
+        return None, f"unreadable ({exc.__class__.__name__}: {str(exc)[:120]})"
+    stored = arrays.pop(CHECKSUM, None)
+    if stored is None:
+        return None, "has no checksum (an older ganbench wrote it)"
+    seen = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if _VERIFIED.get(seen) != str(stored):
+        if str(stored) != arrays_digest(arrays):
+            return None, "differs from its checksum (edited or damaged)"
+        _VERIFIED[seen] = str(stored)
+    return arrays, ""
 
 
 def _readable(text: Any) -> str:
@@ -87,12 +128,9 @@ class ReferenceCache:
         path = self.path(key)
         if not path.exists():
             return None
-        try:
-            with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:  # closed even when not a zip
-                arrays = {k: z[k] for k in z.files}
-        except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the cure is recomputing it
-            warnings.warn(f"reference statistics {path} are unreadable ({exc.__class__.__name__}: {exc}); "
-                          f"recomputing them", RuntimeWarning, stacklevel=3)
+        arrays, why = read_entry(path)
+        if arrays is None:  # whatever is wrong with the file, the cure is recomputing it
+            warnings.warn(f"reference statistics {path} {why}; recomputing them", RuntimeWarning, stacklevel=3)
             return None
         missing = [k for k in required if k not in arrays]
         if missing:
@@ -132,7 +170,7 @@ class ReferenceCache:
                 raise KeyError(f"cache entry {key.filename()}: compute() gave no {', '.join(missing)}")
             from ganbench.core.atomic import save_npz
 
-            save_npz(path, **arrays)
+            save_npz(path, **arrays, **{CHECKSUM: np.array(arrays_digest(arrays))})
             return arrays
 
 

@@ -26,11 +26,11 @@ from ganbench.core import config as config_mod
 from ganbench.core.atomic import StorageError
 from ganbench.core.device import resolve_device
 from ganbench.core.errors import UserError
-from ganbench.core.paths import ensure_inside
+from ganbench.core.paths import ensure_inside, refuse_links
 from ganbench.engine.evaluator import evaluate_generator
 from ganbench.objectives import build_objective
-from ganbench.core.records import (Existing, existing_run, finish_record, new_record, run_id, set_aside_failure,
-                                   write_record)
+from ganbench.core.records import (MAX_ERROR_CHARS, MAX_TRACEBACK_CHARS, Existing, bounded_text, existing_run,
+                                   finish_record, new_record, run_id, set_aside_failure, write_record)
 from ganbench.engine.runlock import RunLock
 from ganbench.engine.planning import RunRequest  # noqa: F401  (built by the planner; imported from here by callers)
 
@@ -132,8 +132,10 @@ def resolve(req: RunRequest) -> ResolvedRun:
     task, objective, cfg = prepare(req)
     rid = run_id(task.spec.name, objective.name, req.seed, req.tag)
     results = Path(req.results)
-    return ResolvedRun(task, objective, cfg, rid, ensure_inside(results, results / f"{rid}.json"),
-                       config_mod.config_hash(cfg, task.data_identity(cfg)), ensure_inside(results, results / rid), req.seed, req.tag)
+    record_path, run_dir = ensure_inside(results, results / f"{rid}.json"), ensure_inside(results, results / rid)
+    refuse_links(record_path, run_dir)  # a run never writes through a link
+    return ResolvedRun(task, objective, cfg, rid, record_path, config_mod.config_hash(cfg, task.data_identity(cfg)),
+                       run_dir, req.seed, req.tag)
 
 
 def _periodic_evaluator(task, seed: int):
@@ -176,7 +178,7 @@ def _train_and_record(run: ResolvedRun, req: RunRequest, found: Existing) -> Run
 
     try:
         result = train(task, objective, cfg, req.seed, run_dir, progress=req.progress,
-                       evaluate=_periodic_evaluator(task, req.seed), device=device)
+                       evaluate=_periodic_evaluator(task, req.seed), device=device, tag=req.tag)
         record["steps"]["completed"] = result.steps_completed
         record["wall_time_s"] = round(result.wall_time_s, 3)
         if result.resumed_from is not None:
@@ -197,13 +199,35 @@ def _train_and_record(run: ResolvedRun, req: RunRequest, found: Existing) -> Run
         raise
     except OSError as exc:  # the machine (a full disk, permissions), not the method: never a "failed" record
         raise StorageError.from_os_error(exc, exc.filename or f"a file in {run_dir}", "cannot write or read") from exc
-    except Exception as exc:  # a crash in training or evaluation is a result: record it
+    except (Exception, SystemExit) as exc:  # a crash in training or evaluation is a result: record it
+        if out_of_memory(exc):  # ... unless it is this machine's memory, not the method
+            raise UserError(f"{rid}: not enough memory for this run here ({_first_line(exc)}); lower batch_size or the "
+                            f"net sizes (g_hidden, d_hidden, g_ch, ...), or run it on a bigger machine; nothing was "
+                            f"recorded") from exc
         record["status"] = "failed"
-        record["error"] = f"{exc.__class__.__name__}: {exc}"
-        record["traceback"] = traceback.format_exc(limit=8)
+        # a plugin's objective or net that calls sys.exit() ends its run, not the command
+        why = f"called sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else str(exc)
+        record["error"] = bounded_text(f"{exc.__class__.__name__}: {why}", MAX_ERROR_CHARS)
+        record["traceback"] = bounded_text(traceback.format_exc(limit=8), MAX_TRACEBACK_CHARS)
     _write_replacing(record_path, finish_record(record, started, device=device, amp=cfg.get("amp", "fp32"),
                                                  deterministic=True if cfg.get("deterministic") else None), found)
     return RunOutcome(record_path, record, action)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says an allocation failed (host or device memory): a limit of the machine the
+    run was given, which says nothing about the method, so it is never recorded as a result."""
+    if isinstance(exc, MemoryError) or exc.__class__.__name__ == "OutOfMemoryError":
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(
+        sign in text for sign in ("DefaultCPUAllocator", "can't allocate memory", "not enough memory", "out of memory"))
+
+
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else exc.__class__.__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _write_replacing(record_path: Path, record: dict, found: Existing) -> None:

@@ -19,6 +19,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ganbench.core.errors import UserError
+
 MAX_ROWS = 2000
 
 
@@ -40,9 +42,16 @@ class StepLog:
         self.pending: list[dict] = []
         self.columns: list[str] | None = None
         if resume_step > 0 and path.exists():
-            with open(path, newline="") as f:
-                rows = [r for r in csv.DictReader(f) if int(r["step"]) < resume_step]
-                self.columns = list(rows[0].keys()) if rows else None
+            try:
+                with open(path, newline="") as f:
+                    reader = csv.DictReader(f)
+                    if reader.fieldnames is not None and "step" not in reader.fieldnames:
+                        raise ValueError(f"no step column in its header {reader.fieldnames[:4]}")
+                    rows = [r for r in reader if int(r["step"]) < resume_step]
+            except (ValueError, TypeError, csv.Error) as exc:  # edited or damaged: not the method's failure
+                raise UserError(f"{path} is damaged ({str(exc)[:120]}): the run cannot resume its log; delete "
+                                f"{path.parent} to start the run over") from None
+            self.columns = list(rows[0].keys()) if rows else None
             self._rewrite(rows)
         elif path.exists():
             path.unlink()

@@ -32,6 +32,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -39,8 +40,8 @@ from typing import Any, Iterable
 from ganbench.core.config import parse_value
 from ganbench.core.errors import UserError
 from ganbench.core.paths import encoded_length
-from ganbench.core.records import DEFAULT_RESULTS, run_id
-from ganbench.engine.planning import Point, parse_seeds, plan_runs
+from ganbench.core.records import DEFAULT_RESULTS
+from ganbench.engine.planning import MAX_RUNS, Point, parse_seeds, plan_runs
 
 KEYS = ("suite", "tasks", "objectives", "seeds", "budget", "steps", "set", "grid", "points", "tag", "results",
         "data_dir", "device")
@@ -61,19 +62,43 @@ class Classified:
     conflicts: list = field(default_factory=list)  # (RunRequest, path, why)
 
 
+MAX_FILE_BYTES = 1 << 20  # a sweep file is a screenful of YAML
+MAX_NODES = 100_000  # YAML nodes once every alias is expanded (a billion-laughs file names 10^10)
+
+
 def load_sweep_file(path: str | Path) -> dict:
-    """The YAML mapping of a sweep file; unknown keys and malformed YAML are user errors."""
+    """The YAML mapping of a sweep file; unknown keys, malformed YAML, a file over
+    :data:`MAX_FILE_BYTES` and aliases that expand past :data:`MAX_NODES` nodes are user errors."""
     import yaml
 
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"sweep file {path} is a folder: give the YAML file of the sweep")
     if not path.is_file():
         raise UserError(f"sweep file {path} does not exist: write a YAML file with tasks, objectives, seeds (see README, Leaderboard)")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise UserError(f"sweep file {path} is {size / 1e6:.1f} MB; a sweep file is at most {MAX_FILE_BYTES / 1e6:.1f} MB "
+                        f"of YAML (tasks, objectives, seeds, a grid): give the sweep file, not a data file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"sweep file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8 YAML") from None
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                _check_tree(node, path)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
         raise UserError(f"sweep file {path} is not valid YAML{at}: fix the syntax") from None
+    except RecursionError:
+        raise UserError(f"sweep file {path} nests its YAML too deeply: a sweep file is a flat mapping") from None
     if not isinstance(data, dict):
         raise UserError(f"sweep file {path} must be a YAML mapping (tasks: ..., objectives: ..., seeds: ...)")
     unknown = [k for k in data if k not in KEYS]
@@ -82,6 +107,52 @@ def load_sweep_file(path: str | Path) -> dict:
         hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
         raise UserError(f"sweep file {path}: unknown key {unknown[0]!r}; {hint}")
     return data
+
+
+def _check_tree(root, path: Path) -> None:
+    """UserError when the YAML tree under ``root`` holds more than :data:`MAX_NODES` nodes with every
+    alias expanded, an alias inside its own anchor, or a mapping that gives one key twice (YAML
+    readers keep the last without a word: ``tasks:`` written twice would plan other runs than the
+    first line says). Counted on the composed graph, where an alias is the anchored node itself,
+    once per node (memoised): linear in the file, whatever the expansion."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise UserError(f"sweep file {path}: an alias refers to the node that contains it: remove the recursive alias")
+        open_nodes.add(key)
+        if isinstance(node, SequenceNode):
+            children = node.value
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+            seen: dict[str, int] = {}
+            for key, _ in node.value:
+                if isinstance(key, ScalarNode) and key.value != "<<":
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        raise UserError(f"sweep file {path}: the key {key.value!r} twice (lines {seen[key.value]} and "
+                                        f"{line}); give each key once")
+                    seen[key.value] = line
+        else:
+            children = []
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_NODES:
+                break
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    if size(root) > MAX_NODES:
+        raise UserError(f"sweep file {path}: its YAML aliases expand to more than {MAX_NODES:,} values (an alias "
+                        f"bomb?); write the sweep out, a sweep file needs no nested aliases")
 
 
 def _as_list(value: Any, what: str) -> list:
@@ -114,12 +185,17 @@ def _mapping(value: Any, what: str) -> dict:
 def grid_points(grid: dict, points: list) -> list[tuple[dict, str | None, dict]]:
     """(overrides, the point's explicit tag or None, the grid part) for every ``grid`` × ``points`` combination."""
     grid = _mapping(grid, "grid")
-    axes = []
+    lengths = []
     for key, values in grid.items():
-        vals = _as_list(values, f"grid.{key}")
-        if not vals:
+        lengths.append(len(_as_list(values, f"grid.{key}")))
+        if not lengths[-1]:
             raise UserError(f"sweep: grid.{key} is empty: give at least one value")
-        axes.append([(key, _clean_value(key, v)) for v in vals])
+    count = math.prod(lengths) * max(1, len(points or []))
+    if count > MAX_RUNS:  # counted before anything is built: a 10^6-point grid is refused at once
+        shape = " x ".join(str(n) for n in lengths) + (f" x {len(points)} points" if points else "")
+        raise UserError(f"sweep: the grid names {count:,} points ({shape}); one command plans at most {MAX_RUNS:,} "
+                        f"runs: split the sweep into several files")
+    axes = [[(key, _clean_value(key, v)) for v in _as_list(values, f"grid.{key}")] for key, values in grid.items()]
     combos = [dict(c) for c in itertools.product(*axes)] if axes else [{}]
     pts = []
     for i, p in enumerate(points or [{}]):
@@ -235,6 +311,8 @@ def execute_sweep(path: str | Path, executor: str = "local", workers: int | None
 
         if executor == "local":
             resolve_device(plan.requests[0].device)
+    if dry_run:
+        return _dry_run(plan, executor, out)
     split = classify(plan.requests)
     if split.conflicts:
         req, where, why = split.conflicts[0]
@@ -242,11 +320,6 @@ def execute_sweep(path: str | Path, executor: str = "local", workers: int | None
         raise UserError(f"{where} is {why}{more}: not overwriting; give the sweep a tag (tag: NAME) or another results folder")
     print(f"sweep {path}: {len(plan.requests)} runs, {len(split.done)} already recorded, {len(split.todo)} to run "
           f"on the {executor} executor; records in {plan.results}", file=out, flush=True)
-    if dry_run:
-        for req in split.todo:
-            print(f"  would run {run_id(req.task, req.objective, req.seed, req.tag)}"
-                  + (f"  {dict(req.overrides)}" if req.overrides else ""), file=out)
-        return 0
     bar = Progress(len(split.todo), progress, out)
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -269,6 +342,30 @@ def execute_sweep(path: str | Path, executor: str = "local", workers: int | None
     print(f"sweep done: {text}; {len(split.done)} were already recorded; tables: ganbench report --results {plan.results}",
           file=out, flush=True)
     return 1 if counts.get("failed") or counts.get("error") else 0
+
+
+def _dry_run(plan: SweepPlan, executor: str, out) -> int:
+    """List what would run, each run as it is classified (the runner's own check), so a large plan
+    starts answering at once; a conflict stops the listing as it would stop the sweep."""
+    from ganbench.engine import runner
+
+    print(f"sweep {plan.source}: {len(plan.requests)} runs planned on the {executor} executor; records in "
+          f"{plan.results} (dry run: nothing is trained)", file=out, flush=True)
+    done = todo = 0
+    for req in plan.requests:
+        run = runner.resolve(req)
+        found = run.existing()
+        if found.state == "done":
+            done += 1
+        elif found.state in ("absent", "retry"):
+            todo += 1
+            print(f"  would run {run.run_id}" + (f"  {dict(req.overrides)}" if req.overrides else ""), file=out, flush=True)
+        else:
+            why = f"unreadable record ({found.why})" if found.state == "unreadable" else found.why
+            raise UserError(f"{run.record_path} is {why}: the sweep would stop here; give the sweep a tag (tag: NAME) "
+                            f"or another results folder")
+    print(f"dry run: {done} already recorded, {todo} to run", file=out, flush=True)
+    return 0
 
 
 def _is_main_thread() -> bool:

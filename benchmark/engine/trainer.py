@@ -172,14 +172,38 @@ def compile_nets(*nets: nn.Module | None) -> bool:
     return True
 
 
+def run_identity(task, objective, seed: int, tag: str | None, chash: str) -> dict:
+    """What names a run in its checkpoint: the task and its version, the objective, seed, tag and
+    config hash. The hash alone cannot tell two runs apart (``toy/ring8`` and ``toy/grid25`` share
+    one config, so a copied checkpoint would resume with the other task's nets)."""
+    return {"task": task.spec.name, "task_version": str(task.spec.version), "objective": objective.name,
+            "seed": int(seed), "tag": tag, "config_hash": chash}
+
+
+def check_checkpoint_run(ck: dict, identity: dict, path: Path, run_dir: Path) -> None:
+    """UserError naming what differs when the checkpoint ``ck`` was written by another run than
+    ``identity``. A checkpoint from before checkpoints named their run is checked on what it holds
+    (config hash and seed), so a run interrupted under an older ganbench still resumes."""
+    theirs = ck.get("run") if isinstance(ck.get("run"), dict) else {"seed": ck.get("seed"), "config_hash": ck.get("config_hash")}
+    differ = [f"{key} {theirs.get(key)!r}, now {identity[key]!r}" for key in identity
+              if key in theirs and theirs.get(key) != identity[key]]
+    if "config_hash" not in theirs or "seed" not in theirs:
+        differ.append("it names no run")
+    if differ:
+        raise UserError(f"checkpoint {path} was written by another run ({'; '.join(differ)}): refusing to resume; "
+                        f"delete {run_dir} to start over or pass --tag to keep both runs")
+
+
 def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool | None = None,
           evaluate: Callable[[nn.Module, int], dict] | None = None,
-          stop_after: int | None = None, device=None) -> TrainResult:
+          stop_after: int | None = None, device=None, tag: str | None = None) -> TrainResult:
     """Train ``objective`` on ``task`` under ``cfg`` on ``device`` (default ``auto``); resumable from
     ``run_dir/checkpoint.pt``.
 
     ``evaluate(G, step)`` is called every ``eval_every`` steps (if set) and its JSON-able result
     appended to ``evals.jsonl``. ``stop_after`` ends the process loop early (tests of resume).
+    ``tag`` is the run's tag: with the task, objective, seed and config hash it names the run in
+    every checkpoint, and a checkpoint naming another run is refused (:func:`check_checkpoint_run`).
     """
     device = resolve_device(device)
     if cfg.get("deterministic"):
@@ -206,15 +230,10 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
         compile_nets(G, D)
     elapsed, resumed_from = 0.0, None
 
+    identity = run_identity(task, objective, seed, tag, chash)
     if ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
-        if ck.get("config_hash") != chash or int(ck.get("seed", -1)) != seed:
-            other = (f"config hash {ck.get('config_hash')}, now {chash}" if ck.get("config_hash") != chash
-                     else f"seed {ck.get('seed')}, now {seed}")  # the real difference, not two equal hashes
-            raise UserError(
-                f"checkpoint {ckpt_path} was written by another run ({other}): "
-                f"refusing to resume; delete {run_dir} to start over or pass --tag to keep both runs"
-            )
+        check_checkpoint_run(ck, identity, ckpt_path, run_dir)
         G.load_state_dict(ck["G"])
         if D is not None:
             D.load_state_dict(ck["D"])
@@ -253,7 +272,7 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
     def checkpoint(diverged: dict | None = None) -> None:
         log.flush()
         save_checkpoint(ckpt_path, {
-            "step": state.step, "seed": seed, "config_hash": chash, "elapsed": elapsed,
+            "step": state.step, "seed": seed, "config_hash": chash, "run": identity, "elapsed": elapsed,
             "G": G.state_dict(), "D": D.state_dict() if D is not None else {},
             "opt_g": opt_g.state_dict() if opt_g else {}, "opt_d": opt_d.state_dict() if opt_d else {},
             "G_ema": G_ema.state_dict() if G_ema is not None else {},

@@ -53,7 +53,7 @@ def write_data(lb, out: Path, problems: list | None = None, command: str = "") -
     for t in lb.tables:
         name = table_file(t.key)
         atomic_write_text(out / "tables" / name, _csv(to_rows([t])))
-        index.append({"table": t.key, "task": t.task, "version": t.version, "protocol": t.protocol_name,
+        index.append({"task": t.task, "table": t.key, "version": t.version, "protocol": t.protocol_name,
                       "protocol_fixes": t.protocol.describe() if t.protocol else "", "exploratory": t.exploratory,
                       "methods": len(t.rows), "file": f"tables/{name}"})
     atomic_write_text(out / "index.csv", _csv(index))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ganbench.core.errors import UserError
 from ganbench.metrics.base import MAX, MIN, MetricFamily, MetricValue, Rechunker
 from ganbench.metrics.frechet import frechet_distance, gaussian_stats
 from ganbench.metrics.moments import GaussianMoments
@@ -255,12 +256,29 @@ class ImageMetrics(MetricFamily):
         if "is" in self.metrics:
             self._logits.append(logits)
 
+    def minimum(self) -> dict[str, int]:
+        """The fewest images each asked-for metric is defined on: two for a covariance (FID, KID's
+        pairs), ``is_splits`` for IS (one split each), k + 1 for the k-nearest-neighbour radii of
+        precision/recall (k=3) and density/coverage (k=5)."""
+        need = {"fid": 2, "kid": 2, "is": int(self.options.get("is_splits", 10)), "precision": 4, "recall": 4,
+                "density": 6, "coverage": 6}
+        return {m: need[m] for m in self.metrics if m in need}
+
+    def _check_count(self, n: int) -> None:
+        need = self.minimum()
+        most = max(need.values(), default=0)
+        if n < most:
+            short = ", ".join(f"{m} {k}" for m, k in need.items() if n < k)
+            raise UserError(f"{n} image{'s' if n != 1 else ''} to score; the metrics need at least {most} ({short}): "
+                            f"give at least {most} images, or fewer metrics (--metrics)")
+
     def compute(self) -> dict[str, MetricValue]:
         tail = self._chunks.flush()
         if tail is not None:
             self._fold(tail)
         if self._moments.n == 0:
             raise ValueError("image metrics need samples: update() was never given any")
+        self._check_count(self._moments.n)
         extractor = self.extractor
         ref = reference_features(self.task, extractor) if set(self.metrics) - {"is"} else None
         n, n_ref = self._moments.n, len(ref["features"]) if ref is not None else None

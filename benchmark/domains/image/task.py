@@ -62,6 +62,7 @@ class ImageTask(Task):
     ``x_train, y_train, x_test, y_test`` (uint8 N×H×W×C images, integer labels)."""
 
     shape: tuple[int, int, int]
+    sample_folders = True  # a folder of PNGs is a sample set (io.load_images)
     default_extractor = "classifier"
     classifier_epochs = 3
     _cache: dict | None = None

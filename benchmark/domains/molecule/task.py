@@ -8,8 +8,9 @@ the whole split by a slow test), so every MOSES task shares one vocabulary and n
 split is one gzip read, and a batch of 64 costs about a millisecond to encode.
 
 Generated ids decode to SMILES strings (a :class:`SmilesSamples` list the metric families share);
-``load_samples`` reads a user's file, one SMILES a line, and never fails on content: blank
-lines, unreadable strings, binary and over-long lines are kept and count as invalid samples.
+``load_samples`` reads a user's file, one SMILES a line (or a CSV with a SMILES column), and never
+fails on the molecules: blank lines, unreadable strings, binary and over-long lines are kept and
+count as invalid samples.
 """
 
 from __future__ import annotations
@@ -92,20 +93,24 @@ class SmilesTask(SequenceTask):
         return list(decoded)
 
     def load_samples(self, path: str | Path) -> SmilesSamples:
-        """One SMILES a line (a first line ``SMILES`` is taken as a CSV header, as MOSES writes).
+        """One SMILES a line, or a CSV/TSV whose header names its SMILES column (MOSES writes
+        ``SMILES,SPLIT``); a first line ``SMILES`` alone is a header too.
 
-        Blank lines stay as empty (invalid) samples; bytes that are not UTF-8 are replaced, so
-        the string is screened as binary and counts as invalid; a line over the size bound (a
-        20,000-atom chain, a megabyte of text) is invalid before RDKit sees it
-        (:mod:`ganbench.domains.molecule.bounds`). The metric details count both. Only an empty,
-        missing or unreadable file is an error.
+        The file may be compressed or saved in UTF-16/32 with or without a byte-order mark
+        (:func:`~ganbench.core.sample_files.read_text`): it scores as the plain file. Blank lines
+        stay as empty (invalid) samples; bytes that are not text are replaced, so the string is
+        screened as binary and counts as invalid; a line over the size bound (a 20,000-atom chain,
+        a megabyte of text) is invalid before RDKit sees it (:mod:`ganbench.domains.molecule.bounds`).
+        The metric details count both. An empty, missing or unreadable file, and a first line with
+        commas that names no SMILES column (a SMILES never holds a comma), are errors.
         """
+        from ganbench.core.sample_files import read_text
+
         path = Path(path)
         if not path.is_file():
             raise UserError(f"sample file {path} does not exist: give a text file with one SMILES a line")
-        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
-        if lines and lines[0].strip() == "SMILES":
-            lines = lines[1:]
+        lines = read_text(path, strict=False, fix="give a text file with one SMILES a line").splitlines()
+        lines = smiles_column(lines, str(path))
         if not lines:
             raise UserError(f"{path} has no samples: give one generated SMILES a line")
         return SmilesSamples([line.strip() for line in lines], source=str(path))
@@ -117,3 +122,29 @@ class SmilesTask(SequenceTask):
                 raise UserError(f"{self.spec.name}: no samples given; pass a list of SMILES strings")
             return SmilesSamples([s.strip() for s in samples], source="memory")
         return super().as_samples(samples)
+
+
+def smiles_column(lines: list[str], source: str) -> list[str]:
+    """The SMILES of a sample file's lines: a table (its first line names a column ``SMILES``, any
+    case, split on commas or tabs) gives that column; a first line ``SMILES`` alone is dropped;
+    other lines are the SMILES themselves (RDKit's ``SMILES name`` lines included)."""
+    import csv
+
+    if not lines:
+        return lines
+    header = lines[0].strip()
+    if header.upper() == "SMILES":
+        return lines[1:]
+    delimiter = "," if "," in header else "\t" if "\t" in header else None
+    if delimiter is None:
+        return lines
+    names = [name.strip().upper() for name in next(csv.reader([header], delimiter=delimiter))]
+    found = [i for i, name in enumerate(names) if name == "SMILES"]
+    if delimiter == "\t" and not found:  # "CCO<TAB>ethanol": a SMILES and its name, as RDKit reads them
+        return lines
+    if len(found) != 1:
+        what = (f"{len(found)} SMILES columns" if found else
+                f"its first line ({header[:60]!r}) holds commas but names no SMILES column")
+        raise UserError(f"{source}: {what}; give one SMILES a line, or a CSV whose header names one column SMILES")
+    column = found[0]
+    return [row[column] if len(row) > column else "" for row in csv.reader(lines[1:], delimiter=delimiter)]

@@ -9,8 +9,10 @@ stores (generator weights, optimiser state, RNG state) under ``fingerprint + P``
 ``cache_root()/mle-snapshots``. A SeqGAN run that finds a snapshot for its fingerprint and
 ``pretrain_g_steps`` loads it at step 0 and turns the rest of its MLE phase into no-ops; the
 result equals recomputing it (same ops on the same inputs), only faster. Snapshots are plain
-``torch.save`` dicts of tensors, loaded with ``weights_only=True`` onto the host and copied into
-the run's nets and optimiser wherever they live. A run's generator state belongs to its device
+``torch.save`` dicts of tensors with the SHA-256 of their content, loaded with ``weights_only=True``
+onto the host and copied into the run's nets and optimiser wherever they live; a snapshot whose
+content does not match its checksum (altered, damaged, or written before snapshots had one) is
+not used, with a warning, and the phase is recomputed. A run's generator state belongs to its device
 (CPU and CUDA generators have different states), so the fingerprint, which hashes it, never
 matches a snapshot of another device's run.
 """
@@ -25,6 +27,7 @@ import torch
 
 from ganbench.core.data import cache_root
 from ganbench.core.atomic import atomic_write
+from ganbench.engine.checkpoint import save_tensors
 
 MLE_KEYS = ("batch_size", "lr_g", "beta1", "beta2", "optimizer", "grad_clip", "g_emb_dim", "g_hidden_dim")
 
@@ -47,6 +50,30 @@ def fingerprint(state, cfg=None) -> str:
     return h.hexdigest()[:24]
 
 
+def tensors_digest(blob: dict) -> str:
+    """SHA-256 of a snapshot's content (every tensor's name, dtype, shape and bytes, and every other
+    value, in key order), ``sha256`` itself left out: stored with the snapshot, checked on load."""
+    h = hashlib.sha256()
+
+    def feed(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key in sorted(value, key=str):
+                if prefix or key != "sha256":
+                    feed(f"{prefix}/{key}", value[key])
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                feed(f"{prefix}[{i}]", item)
+        elif isinstance(value, torch.Tensor):
+            t = value.detach().cpu().contiguous()
+            h.update(f"{prefix}|{t.dtype}|{tuple(t.shape)}|".encode())
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        else:
+            h.update(f"{prefix}|{value!r}|".encode())
+
+    feed("", blob)
+    return h.hexdigest()
+
+
 def snapshot_path(origin: str, steps: int) -> Path:
     return cache_root() / "mle-snapshots" / f"{origin}-{int(steps)}.pt"
 
@@ -59,7 +86,19 @@ def save_snapshot(state, steps: int) -> None:
     if path.exists():
         return
     blob = {"G": state.G.state_dict(), "opt_g": state.opt_g.state_dict(), "rng": state.rng.get_state()}
-    atomic_write(path, lambda tmp: torch.save(blob, tmp))
+    blob["sha256"] = tensors_digest(blob)
+    atomic_write(path, lambda tmp: save_tensors(blob, tmp))
+
+
+def snapshot_problem(path: Path) -> str:
+    """Why the snapshot file ``path`` would not be used ('' when it is intact): ``ganbench cache verify``."""
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is a damaged snapshot
+        return f"unreadable ({exc.__class__.__name__})"
+    if not isinstance(blob, dict) or "sha256" not in blob:
+        return "has no checksum (an older ganbench wrote it)"
+    return "" if blob["sha256"] == tensors_digest(blob) else "differs from its checksum (edited or damaged)"
 
 
 def load_snapshot(state, steps: int) -> bool:
@@ -70,6 +109,12 @@ def load_snapshot(state, steps: int) -> bool:
         return False
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)  # tensors land on G's device on load
+        if blob.get("sha256") != tensors_digest(blob):
+            import warnings
+
+            why = "has no checksum (an older ganbench wrote it)" if "sha256" not in blob else "differs from its checksum"
+            warnings.warn(f"MLE snapshot {path} {why}: not used, the phase is recomputed", RuntimeWarning, stacklevel=2)
+            return False
         if blob["rng"].numel() != state.rng.get_state().numel():  # another device's generator: not ours
             return False
         state.G.load_state_dict(blob["G"])

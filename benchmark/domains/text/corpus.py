@@ -29,13 +29,11 @@ from ganbench.domains.text.tokenize import word_tokenize
 
 
 def read_lines(path: Path) -> list[str]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"{path} is not UTF-8 text: give one sentence a line in UTF-8") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path} ({exc.__class__.__name__}): give a text file, one sentence a line") from None
-    return text.splitlines()
+    """The lines of a text file as a user saved it (compressed, with a byte-order mark, UTF-16:
+    :func:`~ganbench.core.sample_files.read_text`); bytes that are not text are an input error."""
+    from ganbench.core.sample_files import read_text
+
+    return read_text(path, strict=True, fix="give a text file, one sentence a line in UTF-8").splitlines()
 
 
 class TextSamples(list):

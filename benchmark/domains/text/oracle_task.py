@@ -105,7 +105,10 @@ class OracleTask(SequenceTask):
         if not path.is_file():
             raise UserError(f"sample file {path} does not exist: give one sequence a line of {self.max_len} token ids")
         rows = []
-        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        from ganbench.core.sample_files import read_text
+
+        text = read_text(path, strict=False, fix=f"give one sequence a line of {self.max_len} token ids")
+        for number, line in enumerate(text.splitlines(), start=1):
             fields = line.split()
             if not fields:
                 continue
