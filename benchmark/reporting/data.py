@@ -16,11 +16,9 @@ spreadsheet would run as a formula is written as text (:func:`ganbench.reporting
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-from ganbench.reporting.fmt import csv_safe
+from ganbench.reporting.tables import rows_csv
 
 
 def table_file(key: str) -> str:
@@ -28,15 +26,6 @@ def table_file(key: str) -> str:
     from ganbench.core.paths import quote_component
 
     return quote_component(key.replace(" · ", "__").replace(" ", "_")) + ".csv"
-
-
-def _csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    if rows:
-        w = csv.DictWriter(buf, list(rows[0].keys()), lineterminator="\n")
-        w.writeheader()
-        w.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
-    return buf.getvalue()
 
 
 def write_data(lb, out: Path, problems: list | None = None, command: str = "") -> Path:
@@ -52,11 +41,11 @@ def write_data(lb, out: Path, problems: list | None = None, command: str = "") -
     index = []
     for t in lb.tables:
         name = table_file(t.key)
-        atomic_write_text(out / "tables" / name, _csv(to_rows([t])))
+        atomic_write_text(out / "tables" / name, rows_csv(to_rows([t])))
         index.append({"task": t.task, "table": t.key, "version": t.version, "protocol": t.protocol_name,
                       "protocol_fixes": t.protocol.describe() if t.protocol else "", "exploratory": t.exploratory,
                       "methods": len(t.rows), "file": f"tables/{name}"})
-    atomic_write_text(out / "index.csv", _csv(index))
+    atomic_write_text(out / "index.csv", rows_csv(index))
     data = json.loads(leaderboard_json(lb, problems))
     data["made_by"] = command
     atomic_write_text(out / "leaderboard.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")

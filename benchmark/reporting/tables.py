@@ -401,7 +401,11 @@ def to_rows(tables: list[TaskTable]) -> list[dict]:
 
 
 def to_csv(tables: list[TaskTable]) -> str:
-    rows = to_rows(tables)
+    return rows_csv(to_rows(tables))
+
+
+def rows_csv(rows: list[dict]) -> str:
+    """Dict rows as CSV text, every cell a spreadsheet would run as a formula written as text."""
     buf = io.StringIO()
     if rows:
         w = csv.DictWriter(buf, list(rows[0].keys()), lineterminator="\n")
