@@ -55,7 +55,7 @@ def is_run_record(path: str | Path) -> bool:
     found = _JSON_SCHEMA.match(_head(path).lstrip())
     if found:
         return found.group(1).startswith(RUN_SCHEMA_PREFIX)
-    from ganbench.core.records import MAX_RECORD_BYTES
+    from ganbench.core.schema import MAX_RECORD_BYTES
 
     try:  # a record whose "schema" is not its first key (rewritten by another tool)
         if path.stat().st_size > MAX_RECORD_BYTES:

@@ -47,10 +47,12 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ganbench.core.errors import UserError
-from ganbench.core.registry import Registry
+
+if TYPE_CHECKING:  # the registries call discover(); this module only fills the ones it is handed
+    from ganbench.core.registry import Registry
 
 ENV = "GANBENCH_PLUGINS"
 ROLES = ("generator", "discriminator")

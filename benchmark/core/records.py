@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 from ganbench.core.atomic import atomic_write_text
-from ganbench.core.schema import RUN_FAMILY, RUN_SCHEMA as SCHEMA, got, short, validate
+from ganbench.core.schema import MAX_RECORD_BYTES, RUN_FAMILY, RUN_SCHEMA as SCHEMA, got, short, validate
 
 # Where `ganbench run`/`sweep`/`report`/`sensitivity` and the API keep run records unless told
 # otherwise: a git-ignored folder of the working directory, outside the committed results/ tree, so
@@ -273,7 +273,6 @@ def _inside_run_folder(root: Path, path: Path) -> bool:
 
 
 # --- reading one file, checking its schema, one record per run ------------------------------------
-MAX_RECORD_BYTES = 64 << 20  # a record is a few kB; a larger *.json is not one, and is not read into memory
 
 
 class NewerRecord(ValueError):

@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping
 RUN_FAMILY = "ganbench.run/"  # ``ganbench.run/<n>``: the run records of every version
 RUN_SCHEMA = RUN_FAMILY + "1"  # the version this ganbench writes and reads
 STATUSES = ("ok", "diverged", "failed")  # how a run ended
+MAX_RECORD_BYTES = 64 << 20  # a record is a few kB; a larger *.json is not one, and is not read into memory
 NONFINITE = ("nan", "inf", "-inf")  # how a record writes a non-finite metric value
 MAX_DEPTH = 64  # deeper JSON is not something ganbench writes, and would exhaust the stack of a reader
 
