@@ -108,3 +108,28 @@ def test_tagged_variants_are_exploratory_unless_asked(committed):
     alias["tag"] = "just-a-name"
     (t,) = [t for t in build_tables([alias]) if not t.exploratory]
     assert t.rows[0].label == alias["objective"] and t.rows[0].aliases == ["just-a-name"]
+
+
+def test_the_committed_leaderboard_data_is_what_the_records_give(committed_results, tmp_path):
+    """results/leaderboard/ (the data the pages are rendered from) is rebuilt exactly from the
+    committed records, and its numbers are the Markdown's."""
+    import csv
+    import json
+
+    from ganbench.cli import main
+
+    out = tmp_path / "data"
+    assert main(["report", "--results", str(committed_results), "--format", "data", "--out", str(out)]) == 0
+    committed = committed_results / "leaderboard"
+    assert sorted(p.name for p in (out / "tables").iterdir()) == sorted(p.name for p in (committed / "tables").iterdir())
+    for p in (out / "tables").iterdir():
+        assert p.read_text() == (committed / "tables" / p.name).read_text(), p.name
+    assert (out / "index.csv").read_text() == (committed / "index.csv").read_text()
+    mine, theirs = json.loads((out / "leaderboard.json").read_text()), json.loads((committed / "leaderboard.json").read_text())
+    mine.pop("made_by"), theirs.pop("made_by")
+    assert mine["rankings"] == theirs["rankings"] and mine["comparisons"] == theirs["comparisons"]
+    rows = list(csv.DictReader(open(committed / "tables" / "toy-ring8_v1__default.csv", encoding="utf-8")))
+    ns = next(r for r in rows if r["method"] == "ns" and r["metric"] == "modes_covered")
+    assert float(ns["mean"]) == pytest.approx(7.6) and ns["protocol"] == "default" and ns["exploratory"] == "False"
+    md = (committed_results / "LEADERBOARD.md").read_text()
+    assert "| 3 | ns | 5 | 0,1,2,3,4 | 0 | 0 | 7.600 ± 0.548 |" in md

@@ -25,7 +25,7 @@ def table_file(key: str) -> str:
     """A file name for a table key (task, version, protocol): file-safe, readable, unique."""
     from ganbench.core.paths import quote_component
 
-    return quote_component(key.replace(" · ", "__").replace(" ", "_")) + ".csv"
+    return quote_component(key.replace("/", "-", 1).replace(" · ", "__").replace(" ", "_")) + ".csv"
 
 
 def write_data(lb, out: Path, problems: list | None = None, command: str = "") -> Path:

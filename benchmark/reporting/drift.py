@@ -47,12 +47,18 @@ class Drift:
                          f"{sum(bool(m.get('identical')) for _, m in items)}/{len(items)}"])
         return rows
 
-    def for_task(self, task: str) -> str:
-        """One sentence for the task's tables: the largest move of each metric against its seed std."""
-        items = [(name, it) for (t, name), it in self._by_task_metric().items() if t == task]
-        if not items:
+    def for_table(self, table) -> str:
+        """One sentence for a table: the largest move of each metric of its re-run rows (records of
+        its rows: task, version and config hash) against their seed std."""
+        hashes = {(table.task, str(table.version), r.config_hash) for r in table.rows}
+        runs = [r for r in self.runs if (r["task"], str(r.get("task_version")), r.get("config_hash")) in hashes]
+        if not runs:
             return ""
-        runs = [r for r in self.runs if r["task"] == task]
+        items = defaultdict(list)
+        for r in runs:
+            for name, m in r.get("metrics", {}).items():
+                items[name].append((r, m))
+        items = list(items.items())
         machines = sorted({f"{_cpu(r['committed_on'])} → {_cpu(r['here'])}" for r in runs})
         parts = []
         for name, it in items:
@@ -68,7 +74,8 @@ class Drift:
         return ("Committed runs re-run on another machine with `ganbench reproduce` (same config hash, same seed): the "
                 "largest move of each metric, in its units and in units of that method's seed-to-seed std (the committed "
                 "seeds beside it). A number moves across CPU models because their float kernels round differently and "
-                "training amplifies it; differences between methods smaller than this are not evidence. Sources: "
+                "training amplifies it; differences between methods smaller than this are not evidence. Sources (in the "
+                "results folder): "
                 + ", ".join(f"`{s}`" for s in self.sources) + ".")
 
 
@@ -103,5 +110,5 @@ def load_drift(folder) -> Drift | None:
                 and isinstance(r.get("metrics"), dict)]
         if good:
             drift.runs += good
-            drift.sources.append(str(path))
+            drift.sources.append(path.relative_to(folder).as_posix())  # where it is in the results folder
     return drift if drift.runs else None

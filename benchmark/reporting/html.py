@@ -154,7 +154,7 @@ def _task_notes(lb: Leaderboard, t: TaskTable, extra: list[str]) -> str:
                  f"other row, paired by seed where the two rows start each seed alike (the test column says which test "
                  f"and how many pairs or seeds); Holm-adjusted over the table's comparisons; significant means an "
                  f"adjusted p &lt; {ALPHA}; the best row is chosen after seeing the data; n/a says why no test could run.</li>")
-    drift = lb.drift.for_task(t.task) if lb.drift is not None else ""
+    drift = lb.drift.for_table(t) if lb.drift is not None else ""
     if drift:
         items.append(f"<li>across machines: {esc(drift)}</li>")
     pubs = lb.published_for(t)
@@ -477,8 +477,8 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
     if lb.drift is not None:
         rows = [[esc(x) for x in row] for row in lb.drift.rows()]
         out.append('<section id="drift"><h2>Across machines</h2><p class="notes">' + esc(lb.drift.caption()) + "</p>"
-                   + _table("drift", ["task", "metric", "runs re-run", "machines (committed → here)", "max |Δ|",
-                                      "seed std", "max |Δ| / seed std", "bit-identical"], rows, left=4) + "</section>")
+                   + _table("drift", ["task", "metric", "runs re-run", "machines (committed → here)", "largest move",
+                                      "seed std", "largest move / seed std", "bit-identical"], rows, left=4) + "</section>")
     if lb.sensitivity.get("tasks"):
         from ganbench.reporting.sensitivity import html_fragment
 

@@ -136,7 +136,7 @@ class MarkdownExtras:
                 lines.append("- published values without a comparable column here: " + "; ".join(
                     f"*{md(prow.method)}* [{prow.source}, {prow.status}] "
                     + ", ".join(f"{md(k)} {v.fmt()}" for k, v in rest.items()) for prow, rest in other))
-        drift = self.lb.drift.for_task(t.task) if self.lb.drift is not None else None
+        drift = self.lb.drift.for_table(t) if self.lb.drift is not None else None
         if drift:
             lines.append(f"- across machines: {md(drift)}")
         return lines

@@ -181,8 +181,8 @@ def drift_lines(drift) -> list[str]:
     if drift is None or not drift.tasks:
         return []
     out = ["## Across machines", "", md(drift.caption()), ""]
-    out += _table(["task", "metric", "runs re-run", "machines (committed → here)", "max |Δ|", "seed std", "max |Δ| / seed std",
-                   "bit-identical"], [[md(x) for x in row] for row in drift.rows()])
+    out += _table(["task", "metric", "runs re-run", "machines (committed → here)", "largest move", "seed std",
+                   "largest move / seed std", "bit-identical"], [[md(x) for x in row] for row in drift.rows()])
     return out + [""]
 
 
