@@ -186,6 +186,7 @@ RANGES: dict[str, tuple[Range, str]] = {
     "gumbel_beta_max": (RATE, " (the final inverse temperature)"), "rollouts": (SIZE, ""),
     "rollout_update_rate": (FRACTION, ""), "organ_lambda": (Range("float", 0, high=1, high_open=False, words="in [0, 1]"), ""),
     "pretrain_g_steps": (COUNT, ""), "pretrain_d_steps": (COUNT, ""),
+    "adv_weight": (WEIGHT, " (conditional tasks: the adversarial term's weight beside L1; the l1 objective is 0)"),
 }
 
 

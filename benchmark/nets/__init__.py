@@ -34,6 +34,9 @@ NETS.register("dcgan-discriminator", "ganbench.domains.image.nets:DCGANDiscrimin
 NETS.register("lstm-generator", "ganbench.domains.sequence.generator:SequenceGenerator", "autoregressive LSTM over tokens (SeqGAN sizes; Gumbel-softmax relaxation)", role="generator")
 NETS.register("cnn-discriminator", "ganbench.domains.sequence.discriminator:CNNDiscriminator", "SeqGAN's text CNN with a highway layer over token sequences", role="discriminator")
 
+NETS.register("unet-restorer", "ganbench.domains.image.restoration.nets:UNetRestorer", "two-level U-Net restorer (residual over the bicubic input, or filling a mask)", role="generator")
+NETS.register("patchgan-discriminator", "ganbench.domains.image.restoration.nets:PatchGANDiscriminator", "pix2pix PatchGAN over (condition, output) channel stacks, patch score map", role="discriminator")
+
 
 def names_for(role: str, sample_kind: str | None = None) -> list[str]:
     """Nets of ``role``; with ``sample_kind``, those that serve it (imports the net modules)."""
