@@ -34,19 +34,19 @@ def _spec(name, summary, fmt, n, clf, data_source, budgets, suites=(), slow=True
 
 _FASHION_CLF = "the classifier of image/fashion-mnist (seed 0)"
 _FASHION_SRC = "Fashion-MNIST IDX files as image/fashion-mnist (sha256-checked)"
-_FASHION_BUDGETS = {"quick": 100, "default": 1500, "long": 10_000}
+_FASHION_BUDGETS = {"quick": 100, "default": 600, "long": 10_000}  # default: ~1-3 min of one shared core
 
 
 class SR4xFashionMNIST(RestorationTask):
     shape, dataset, restoration_mode, scale = (28, 28, 1), FashionMNIST, "residual", 4
     spec = _spec("image/sr4x-fashion-mnist", "4x super-resolution of Fashion-MNIST (7x7 -> 28x28); PSNR/SSIM, FID/KID",
-                 _SR, 10_000, _FASHION_CLF, _FASHION_SRC, _FASHION_BUDGETS)
+                 _SR, 10_000, _FASHION_CLF, _FASHION_SRC, _FASHION_BUDGETS, g_ch=16, d_ch=16)
 
 
 class InpaintFashionMNIST(RestorationTask):
     shape, dataset, restoration_mode = (28, 28, 1), FashionMNIST, "fill"
     spec = _spec("image/inpaint-fashion-mnist", "centre 14x14 inpainting of Fashion-MNIST; PSNR/SSIM, FID/KID",
-                 _INPAINT, 10_000, _FASHION_CLF, _FASHION_SRC, _FASHION_BUDGETS)
+                 _INPAINT, 10_000, _FASHION_CLF, _FASHION_SRC, _FASHION_BUDGETS, g_ch=16, d_ch=16)
 
 
 _CIFAR_CLF = "the classifier of image/cifar10 (seed 0)"
