@@ -34,8 +34,7 @@ class ConditionalTask(Task):
     def condition_input(self, cond: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def to_raw(self, target: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    # and ``to_raw(target uint8 tensor) -> floats in [-1, 1]`` (the domain's task base usually has it)
 
     # -- data ------------------------------------------------------------------------------------
     def _pairs_on(self, split: str, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
