@@ -37,7 +37,7 @@ def _spec(name, summary, source, n, budgets, predict=False, suites=(), slow=True
 
 class _MovingMNIST32:
     data_name, digit_source, halve_digits = "moving-mnist-32", "mnist", True
-    canvas, frames, n_train, n_test, feature_epochs = 32, 10, 10_000, 1_000, 4
+    canvas, frames, n_train, n_test, feature_epochs, frame_classifier_epochs = 32, 10, 10_000, 1_000, 6, 1
     test_sha256 = "8bcce4d3946e777da24b02e5bd641ab22f0a1d02cc7f3118b20f93d25aefd5d5"
 
 
@@ -54,7 +54,7 @@ class MovingMNISTPredict(_MovingMNIST32, MovingDigitsPrediction):
 
 class _MovingMNIST64:
     data_name, digit_source, halve_digits = "moving-mnist-64", "mnist", False
-    canvas, frames, n_train, n_test, feature_epochs = 64, 20, 8_000, 2_048, 5
+    canvas, frames, n_train, n_test, feature_epochs, frame_classifier_epochs = 64, 20, 8_000, 2_048, 6, 1
     test_sha256 = "9c4aa7696e1ff6beab54ae42cae95f080ee917d64d2ef8d49f5079377ef648d9"
 
 
@@ -71,7 +71,7 @@ class MovingMNIST64Predict(_MovingMNIST64, MovingDigitsPrediction):
 
 class _MovingDigits:
     data_name, digit_source = "moving-digits", "sklearn-digits"
-    canvas, frames, n_train, n_test, feature_epochs = 16, 8, 2_000, 1_000, 8
+    canvas, frames, n_train, n_test, feature_epochs, frame_classifier_epochs = 16, 8, 2_000, 1_000, 24, 4
     test_sha256 = "88ee3beb24de437049563014ae8d81bffca8ba3873f3dd7e901266f7a0ec3db7"
 
 

@@ -110,3 +110,17 @@ def test_conditional_configurations_fail_at_configuration_time():
 
 def test_unconditional_tasks_keep_their_own_step():
     assert TASKS.get("image/digits")().adversarial_step(build_objective("ns"), None) is None
+
+
+def test_tradeoff_plot_draws_methods_in_the_declared_plane():
+    from ganbench.domains import domain_of
+    from ganbench.reporting import plots
+    from ganbench.reporting.tables import Cell
+
+    assert ("psnr", "fid") in domain_of("image/sr4x-digits").tradeoffs
+    rows = [("l1", {"psnr": Cell(20.0, 0.1, 3), "fid": Cell(80.0, 2.0, 3)}),
+            ("ns[adv_weight=0.1]", {"psnr": Cell(18.0, 0.2, 3), "fid": Cell(20.0, 1.0, 3)})]
+    png = plots.tradeoff(rows, ["l1", "ns[adv_weight=0.1]"], [("psnr", "fid")])
+    assert png is not None and png.startswith(b"\x89PNG")
+    assert plots.tradeoff(rows[:1], ["l1"], [("psnr", "fid")]) is None  # one point is no trade-off
+    assert plots.tradeoff(rows, ["l1"], [("psnr", "kid")]) is None  # a pair the rows do not hold

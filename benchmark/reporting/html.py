@@ -340,6 +340,12 @@ def figures_html(lb: Leaderboard, t: TaskTable) -> str:
                      f"each run sampled at temperatures {esc(', '.join(f'{x:g}' for x in temps))} "
                      f"({esc(', '.join(str(x) for x in n))} samples per point); compare methods along the curves, "
                      f"not at T = 1 alone.</figcaption></figure>")
+    cells = [(r.label, {c.metric: r.cells[c.label] for c in t.columns if c.label in r.cells}) for r in t.rows]
+    png = plots.tradeoff(cells, order, domain.tradeoffs if domain else ())
+    if png:
+        parts.append(f"<figure>{img_tag(png, f'perception-distortion plane of {t.task}')}<figcaption>Trade-off: each "
+                     f"method's mean over seeds (bars: std) of one metric against the other; a row per adversarial "
+                     f"weight traces the perception–distortion curve (Blau &amp; Michaeli 2018).</figcaption></figure>")
     return "".join(parts)
 
 

@@ -28,6 +28,7 @@ DOMAIN = Domain(
     # how much of the real distribution the generated one reaches
     collapse=(CollapseMetric("recall", MAX, ("recall",)), CollapseMetric("coverage", MAX, ("coverage",))),
     collapse_note="images: recall, coverage",
+    tradeoffs=(("psnr", "fid"),),  # restoration: distortion against perception, over methods and adv_weight
     suite_objectives={"quick": ("ns", "hinge"), "cross-domain": ("ns", "minimax", "hinge", "wgan-gp", "lsgan", "rsgan")},
     report_rank=4,  # after molecules in the stability table, where the committed leaderboards have it
     # the feature space is the knob dgm-eval showed reorders image generators; the pretrained

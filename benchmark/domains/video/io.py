@@ -25,11 +25,12 @@ def _fmt(shape) -> str:
 def to_videos(arr: np.ndarray, shape: tuple[int, int, int, int], source: str) -> np.ndarray:
     """Validate a video array against (T, H, W, C); uint8 N×T×H×W×C back."""
     t, h, w, c = shape
+    given = arr.shape
     if arr.ndim == 4 and c == 1:
         arr = arr[..., None]
     if arr.ndim != 5 or arr.shape[1:] != (t, h, w, c) or arr.shape[0] == 0:
         raise UserError(f"{source}: expected {_fmt(shape)} videos, uint8 0..255 or float in [0, 1]; "
-                        f"got an array of shape {arr.shape}")
+                        f"got an array of shape {given}")
     frames = to_uint8(arr.reshape(-1, h, w, c), (h, w, c), source)
     return frames.reshape(arr.shape[0], t, h, w, c)
 

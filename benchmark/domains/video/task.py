@@ -44,7 +44,8 @@ class MovingDigitsTask(Task):
     canvas, frames, n_digits = 16, 8, 2
     n_train, n_test = 2000, 300
     test_sha256: str | None = None
-    feature_epochs = 5
+    feature_epochs = 24  # epochs of the fvd_local net, each over n_train freshly moved videos
+    frame_classifier_epochs = 4  # epochs of the fid_frame classifier over every train frame
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
