@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GANBENCH_DATA=${GANBENCH_DATA:-/work/shared/data}
 R=results/restoration
-run() { .venv/bin/ganbench run "$@" --results "$R" --no-progress; }
+GANBENCH=${GANBENCH:-.venv/bin/ganbench}  # the ganbench whose commit the records should name
+run() { $GANBENCH run "$@" --results "$R" --no-progress; }
 for seed in 0 1 2; do
   run image/sr4x-fashion-mnist image/inpaint-fashion-mnist --objective l1,ns,hinge --seeds "$seed"
 done

@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GANBENCH_DATA=${GANBENCH_DATA:-/work/shared/data}
 R=results/video
-.venv/bin/python results/video/fvd_check.py video/moving-digits video/moving-mnist
-run() { .venv/bin/ganbench run "$@" --results "$R" --no-progress; }
+${PYTHON:-.venv/bin/python} results/video/fvd_check.py video/moving-digits video/moving-mnist
+GANBENCH=${GANBENCH:-.venv/bin/ganbench}  # the ganbench whose commit the records should name
+run() { $GANBENCH run "$@" --results "$R" --no-progress; }
 for seed in 0 1 2; do
   run video/moving-mnist --objective ns,hinge --seeds "$seed"
   run video/moving-mnist-predict --objective l1,ns,hinge --seeds "$seed"
