@@ -32,41 +32,26 @@ def _spec(name, summary, fmt, n, clf, data_source, budgets, suites=(), slow=True
         defaults={**RESTORATION_DEFAULTS, **defaults}, smoke=RESTORATION_SMOKE)
 
 
-_FASHION_CLF = "the classifier of image/fashion-mnist (seed 0)"
-_FASHION_SRC = "Fashion-MNIST IDX files as image/fashion-mnist (sha256-checked)"
-_FASHION_BUDGETS = {"quick": 100, "default": 600, "long": 10_000}  # default: ~1-3 min of one shared core
+def _pair(base: type, dataset: str, summaries: tuple[str, str], n: int, clf: str, source: str, budgets: dict, **kw):
+    """``image/sr4x-<dataset>`` and ``image/inpaint-<dataset>`` on one data set (``base``: its shape and loader)."""
+    sr = type(f"SR4x{base.__name__.strip('_')}", (base,), {
+        "__module__": __name__, "restoration_mode": "residual", "scale": 4,
+        "spec": _spec(f"image/sr4x-{dataset}", summaries[0], _SR, n, clf, source, budgets, **kw)})
+    inpaint = type(f"Inpaint{base.__name__.strip('_')}", (base,), {
+        "__module__": __name__, "restoration_mode": "fill",
+        "spec": _spec(f"image/inpaint-{dataset}", summaries[1], _INPAINT, n, clf, source, budgets, **kw)})
+    return sr, inpaint
 
 
-class SR4xFashionMNIST(RestorationTask):
-    shape, dataset, restoration_mode, scale = (28, 28, 1), FashionMNIST, "residual", 4
-    spec = _spec("image/sr4x-fashion-mnist", "4x super-resolution of Fashion-MNIST (7x7 -> 28x28); PSNR/SSIM, FID/KID",
-                 _SR, 10_000, _FASHION_CLF, _FASHION_SRC, _FASHION_BUDGETS, g_ch=16, d_ch=16)
+class _FashionMNIST(RestorationTask):
+    shape, dataset = (28, 28, 1), FashionMNIST
 
 
-class InpaintFashionMNIST(RestorationTask):
-    shape, dataset, restoration_mode = (28, 28, 1), FashionMNIST, "fill"
-    spec = _spec("image/inpaint-fashion-mnist", "centre 14x14 inpainting of Fashion-MNIST; PSNR/SSIM, FID/KID",
-                 _INPAINT, 10_000, _FASHION_CLF, _FASHION_SRC, _FASHION_BUDGETS, g_ch=16, d_ch=16)
+class _CIFAR10(RestorationTask):
+    shape, dataset = (32, 32, 3), CIFAR10
 
 
-_CIFAR_CLF = "the classifier of image/cifar10 (seed 0)"
-_CIFAR_SRC = "CIFAR-10 binary archive as image/cifar10 (MD5-checked)"
-_CIFAR_BUDGETS = {"quick": 100, "default": 5000, "long": 50_000}
-
-
-class SR4xCIFAR10(RestorationTask):
-    shape, dataset, restoration_mode, scale = (32, 32, 3), CIFAR10, "residual", 4
-    spec = _spec("image/sr4x-cifar10", "4x super-resolution of CIFAR-10 (8x8 -> 32x32 RGB); PSNR/SSIM on Y, FID/KID",
-                 _SR, 10_000, _CIFAR_CLF, _CIFAR_SRC, _CIFAR_BUDGETS, g_ch=48, d_ch=48)
-
-
-class InpaintCIFAR10(RestorationTask):
-    shape, dataset, restoration_mode = (32, 32, 3), CIFAR10, "fill"
-    spec = _spec("image/inpaint-cifar10", "centre 16x16 inpainting of CIFAR-10; PSNR/SSIM on Y, FID/KID",
-                 _INPAINT, 10_000, _CIFAR_CLF, _CIFAR_SRC, _CIFAR_BUDGETS, g_ch=48, d_ch=48)
-
-
-class _Digits32(RestorationTask):
+class _Digits(RestorationTask):
     shape, dataset, shares_classifier, classifier_epochs = (32, 32, 1), Digits, False, 15
 
     def prepare_images(self, data):
@@ -79,18 +64,19 @@ class _Digits32(RestorationTask):
         return {**data, "x_train": up(data["x_train"]), "x_test": up(data["x_test"])}
 
 
-_DIGITS_SRC = "sklearn.datasets.load_digits as image/digits (1,297 train / 500 test), upsampled 8x8 -> 32x32 (PIL bicubic)"
-_DIGITS_CLF = "a CNN trained on the 32x32 train digits (seed 0)"
-_DIGITS_BUDGETS = {"quick": 100, "default": 1500}
-
-
-class SR4xDigits(_Digits32):
-    restoration_mode, scale = "residual", 4
-    spec = _spec("image/sr4x-digits", "4x super-resolution of 32x32-upsampled sklearn digits (quick suite; no download)",
-                 _SR, 500, _DIGITS_CLF, _DIGITS_SRC, _DIGITS_BUDGETS, suites=("quick",), slow=False, g_ch=16, d_ch=16)
-
-
-class InpaintDigits(_Digits32):
-    restoration_mode = "fill"
-    spec = _spec("image/inpaint-digits", "centre 16x16 inpainting of 32x32-upsampled sklearn digits (quick suite; no download)",
-                 _INPAINT, 500, _DIGITS_CLF, _DIGITS_SRC, _DIGITS_BUDGETS, suites=("quick",), slow=False, g_ch=16, d_ch=16)
+SR4xFashionMNIST, InpaintFashionMNIST = _pair(
+    _FashionMNIST, "fashion-mnist", ("4x super-resolution of Fashion-MNIST (7x7 -> 28x28); PSNR/SSIM, FID/KID",
+                                     "centre 14x14 inpainting of Fashion-MNIST; PSNR/SSIM, FID/KID"),
+    10_000, "the classifier of image/fashion-mnist (seed 0)", "Fashion-MNIST IDX files as image/fashion-mnist (sha256-checked)",
+    {"quick": 100, "default": 600, "long": 10_000}, g_ch=16, d_ch=16)  # default: ~2-6 min of one shared core
+SR4xCIFAR10, InpaintCIFAR10 = _pair(
+    _CIFAR10, "cifar10", ("4x super-resolution of CIFAR-10 (8x8 -> 32x32 RGB); PSNR/SSIM on Y, FID/KID",
+                          "centre 16x16 inpainting of CIFAR-10; PSNR/SSIM on Y, FID/KID"),
+    10_000, "the classifier of image/cifar10 (seed 0)", "CIFAR-10 binary archive as image/cifar10 (MD5-checked)",
+    {"quick": 100, "default": 5000, "long": 50_000}, g_ch=48, d_ch=48)
+SR4xDigits, InpaintDigits = _pair(
+    _Digits, "digits", ("4x super-resolution of 32x32-upsampled sklearn digits (quick suite; no download)",
+                        "centre 16x16 inpainting of 32x32-upsampled sklearn digits (quick suite; no download)"),
+    500, "a CNN trained on the 32x32 train digits (seed 0)",
+    "sklearn.datasets.load_digits as image/digits (1,297 train / 500 test), upsampled 8x8 -> 32x32 (PIL bicubic)",
+    {"quick": 100, "default": 1500}, suites=("quick",), slow=False, g_ch=16, d_ch=16)

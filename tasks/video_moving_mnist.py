@@ -35,21 +35,21 @@ def _spec(name, summary, source, n, budgets, predict=False, suites=(), slow=True
                     smoke=VIDEO_SMOKE)
 
 
-class _MovingMNIST32:
+def _pair(data: type, name: str, summaries: tuple[str, str], source: str, context: int, budgets: dict, **kw):
+    """The generation task ``name`` and the prediction task ``name-predict`` (``context`` frames given)
+    of one moving-digits data set (a class of its facts), with the same budgets and settings."""
+    gen = type(data.__name__[1:], (data, MovingDigitsTask),
+               {"__module__": __name__, "spec": _spec(name, summaries[0], source, data.n_test, budgets, **kw)})
+    pred = type(data.__name__[1:] + "Predict", (data, MovingDigitsPrediction),
+                {"__module__": __name__, "context_frames": context,
+                 "spec": _spec(f"{name}-predict", summaries[1], source, data.n_test, budgets, predict=True, **kw)})
+    return gen, pred
+
+
+class _MovingMNIST:
     data_name, digit_source, halve_digits = "moving-mnist-32", "mnist", True
     canvas, frames, n_train, n_test, feature_epochs, frame_classifier_epochs = 32, 10, 10_000, 1_000, 6, 1
     test_sha256 = "8bcce4d3946e777da24b02e5bd641ab22f0a1d02cc7f3118b20f93d25aefd5d5"
-
-
-class MovingMNIST(_MovingMNIST32, MovingDigitsTask):
-    spec = _spec("video/moving-mnist", "2 MNIST digits bouncing in 32x32, 10 frames (CPU setting); fvd_local, fid_frame",
-                 _MNIST, 1_000, {"quick": 100, "default": 600, "long": 20_000}, batch_size=16, d_ch=16)
-
-
-class MovingMNISTPredict(_MovingMNIST32, MovingDigitsPrediction):
-    context_frames = 5
-    spec = _spec("video/moving-mnist-predict", "Moving MNIST 32x32: predict frames 6-10 from 1-5; fvd_local, fid_frame, PSNR/SSIM",
-                 _MNIST, 1_000, {"quick": 100, "default": 600, "long": 20_000}, predict=True, batch_size=16, d_ch=16)
 
 
 class _MovingMNIST64:
@@ -58,29 +58,21 @@ class _MovingMNIST64:
     test_sha256 = "9c4aa7696e1ff6beab54ae42cae95f080ee917d64d2ef8d49f5079377ef648d9"
 
 
-class MovingMNIST64(_MovingMNIST64, MovingDigitsTask):
-    spec = _spec("video/moving-mnist-64", "the standard Moving MNIST: 2 digits in 64x64, 20 frames (a GPU setting); fvd_local",
-                 _MNIST, 2_048, {"quick": 100, "default": 50_000, "long": 200_000}, g_ch=64, d_ch=64)
-
-
-class MovingMNIST64Predict(_MovingMNIST64, MovingDigitsPrediction):
-    context_frames = 10
-    spec = _spec("video/moving-mnist-64-predict", "the standard Moving MNIST prediction 10 -> 10 in 64x64 (a GPU setting)",
-                 _MNIST, 2_048, {"quick": 100, "default": 50_000, "long": 200_000}, predict=True, g_ch=64, d_ch=64)
-
-
 class _MovingDigits:
     data_name, digit_source = "moving-digits", "sklearn-digits"
     canvas, frames, n_train, n_test, feature_epochs, frame_classifier_epochs = 16, 8, 2_000, 1_000, 24, 4
     test_sha256 = "88ee3beb24de437049563014ae8d81bffca8ba3873f3dd7e901266f7a0ec3db7"
 
 
-class MovingDigits(_MovingDigits, MovingDigitsTask):
-    spec = _spec("video/moving-digits", "2 sklearn 8x8 digits bouncing in 16x16, 8 frames (quick suite, no download)",
-                 _SKL, 1_000, {"quick": 60, "default": 1000}, suites=("quick",), slow=False, g_ch=16, d_ch=16)
-
-
-class MovingDigitsPredict(_MovingDigits, MovingDigitsPrediction):
-    context_frames = 4
-    spec = _spec("video/moving-digits-predict", "sklearn digits in 16x16: predict frames 5-8 from 1-4 (quick suite, no download)",
-                 _SKL, 1_000, {"quick": 60, "default": 1000}, predict=True, suites=("quick",), slow=False, g_ch=16, d_ch=16)
+MovingMNIST, MovingMNISTPredict = _pair(
+    _MovingMNIST, "video/moving-mnist", ("2 MNIST digits bouncing in 32x32, 10 frames (CPU setting); fvd_local, fid_frame",
+                                        "Moving MNIST 32x32: predict frames 6-10 from 1-5; fvd_local, fid_frame, PSNR/SSIM"),
+    _MNIST, 5, {"quick": 100, "default": 600, "long": 20_000}, batch_size=16, d_ch=16)
+MovingMNIST64, MovingMNIST64Predict = _pair(
+    _MovingMNIST64, "video/moving-mnist-64", ("the standard Moving MNIST: 2 digits in 64x64, 20 frames (a GPU setting); fvd_local",
+                                             "the standard Moving MNIST prediction 10 -> 10 in 64x64 (a GPU setting)"),
+    _MNIST, 10, {"quick": 100, "default": 50_000, "long": 200_000}, g_ch=64, d_ch=64)
+MovingDigits, MovingDigitsPredict = _pair(
+    _MovingDigits, "video/moving-digits", ("2 sklearn 8x8 digits bouncing in 16x16, 8 frames (quick suite, no download)",
+                                          "sklearn digits in 16x16: predict frames 5-8 from 1-4 (quick suite, no download)"),
+    _SKL, 4, {"quick": 60, "default": 1000}, suites=("quick",), slow=False, g_ch=16, d_ch=16)
