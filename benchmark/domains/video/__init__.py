@@ -7,7 +7,7 @@ PSNR/SSIM of predictions (the image domain's ``psnr``/``ssim``).
 strip of videos (``samples.png``, one row of frames per video), which the HTML report shows.
 """
 
-from ganbench.core.domain import MIN, Domain, Metric
+from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
 from ganbench.core.protocol import SAMPLE_COUNT
 
 _VIDEO = "ganbench.domains.video.metrics:VideoMetrics"  # one pass: video features and frame features
@@ -18,8 +18,13 @@ DOMAIN = Domain(
     metrics=(
         Metric("fvd_local", _VIDEO, MIN, "Frechet distance of the task's own 3-D CNN features (digits + motion) of generated vs test videos; not I3D FVD"),
         Metric("fid_frame", _VIDEO, MIN, "FID of single frames (all frames pooled) in the frames' own classifier vs the test frames"),
+        Metric("recall_video", _VIDEO, MAX, "share of test videos inside the generated videos' k-NN manifold (k=3) in fvd_local's features"),
+        Metric("coverage_video", _VIDEO, MAX, "share of test videos' k-NN balls (k=5, fvd_local's features) holding a generated video"),
     ),
-    suite_objectives={"quick": ("ns", "hinge"), "video": ("ns", "hinge")},
+    # how much of the real distribution the generated videos reach
+    collapse=(CollapseMetric("recall", MAX, ("recall_video",)), CollapseMetric("coverage", MAX, ("coverage_video",))),
+    collapse_note="video: recall, coverage of whole videos in fvd_local's features",
+    suite_objectives={"quick": ("ns", "hinge")},
     report_rank=5,
     protocol_variants=SAMPLE_COUNT,
 )
