@@ -216,7 +216,7 @@ def tradeoff(rows: Sequence[tuple[str, dict]], method_order: Sequence[str],
     pairs = [(x, y) for x, y in pairs if sum(1 for _, cells in rows if x in cells and y in cells) >= 2]
     if not pairs:
         return None
-    fig, axes = _figure(len(pairs), width=4.6, height=3.4)
+    fig, axes = _figure(len(pairs), width=6.4, height=3.6)  # room for the legend of every method
     colors = {m: color(i) for i, m in enumerate(method_order)}
     for ax, (x, y) in zip(axes, pairs):
         for label, cells in rows:
