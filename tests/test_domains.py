@@ -29,7 +29,7 @@ def _ids(d):
 
 # --- every registered domain --------------------------------------------------------------------
 def test_registry_points_at_each_package_domain():
-    assert [d.name for d in DECLARED] == DOMAINS.names() == ["toy", "text", "image", "molecule"]
+    assert [d.name for d in DECLARED] == DOMAINS.names() == ["toy", "text", "image", "video", "molecule"]
     assert "sequence" not in DOMAINS  # shared machinery of text and molecule, not a domain
     for d in DECLARED:
         assert DOMAINS.entry(d.name).target == f"ganbench.domains.{d.name}:DOMAIN"
@@ -93,7 +93,7 @@ def test_suite_objectives_are_registered_objectives_of_known_suites(domain):
 def test_suites_read_the_domains():
     quick = get_suite("quick")
     assert quick.objectives == {"toy": ("ns", "hinge"), "text": ("mle", "seqgan"), "image": ("ns", "hinge"),
-                                "molecule": ("mle",)}
+                                "video": ("ns", "hinge"), "molecule": ("mle",)}
     assert get_suite("molecule").objectives_for("molecule/moses") == ("mle", "seqgan", "organ")
     with pytest.raises(Exception, match="suite toy has no methods for domain 'image'"):
         get_suite("toy").objectives_for("image/mnist")
@@ -177,7 +177,8 @@ def test_fake_domain_drives_the_stability_summary(with_space):
     by = {m.method: m for m in st.methods}
     assert by["ns"].collapse[headers[1]] == (pytest.approx((4 / 4 + 2 / 4 + 3 / 6) / 3), 3)
     assert headers[1] not in by["hinge"].collapse  # n_stars = 0: no fraction, not a zero
-    assert collapse_note().endswith("; images: recall, coverage; space: fraction of stars found")
+    assert collapse_note().endswith("; images: recall, coverage; video: recall, coverage of whole videos in "
+                                    "fvd_local's features; space: fraction of stars found")
     # the same records without the fake domain registered: no column for it
     assert stability_summary(recs, domains=DOMAINS).columns[-1].domain == "toy"
 

@@ -19,7 +19,8 @@ from ganbench.objectives import build_objective
 from ganbench.tasks import TASKS
 
 # one smoke-sized task per kind of sample, none of them needing a data file
-KIND_TASKS = {"points": "toy/ring8", "images": "image/digits", "tokens": "text/oracle-tiny"}
+KIND_TASKS = {"points": "toy/ring8", "images": "image/digits", "tokens": "text/oracle-tiny",
+              "restorations": "image/sr4x-digits", "videos": "video/moving-digits", "video-futures": "video/moving-digits-predict"}
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,9 @@ def test_every_net_builds_for_its_kind_only(name, tasks):
         real = task.real_batch(4, rng)
         if role == "generator":
             assert task.sample(net, 4, rng).shape == task.real_batch(4, rng).shape
+        elif hasattr(task, "paired_batch"):  # a conditional task's critic scores (condition, output) pairs
+            cond, real = task.paired_batch(4, rng)
+            assert net(cond, real).shape[0] == 4
         else:
             assert net(real).shape == (4,)
     assert built and all(serves(cls, kind) for kind in built), (name, built)

@@ -208,6 +208,7 @@ RANGES: dict[str, tuple[Range, str]] = {
     "gumbel_beta_max": (RATE, " (the final inverse temperature)"), "rollouts": (_upto(1, 1024), ""),
     "rollout_update_rate": (FRACTION, ""), "organ_lambda": (Range("float", 0, high=1, high_open=False, words="in [0, 1]"), ""),
     "pretrain_g_steps": (_upto(0, 10**9), ""), "pretrain_d_steps": (_upto(0, 10**9), ""),
+    "adv_weight": (WEIGHT, " (conditional tasks: the adversarial term's weight beside L1; the l1 objective is 0)"),
 }
 
 

@@ -114,6 +114,10 @@ class Domain:
     collapse: tuple[CollapseMetric, ...] = ()  # stability summary columns, in order
     collapse_note: str = ""  # how the report's note names them, e.g. "images: recall, coverage"
     qd_pairs: tuple[tuple[str, str], ...] = ()  # (diversity-side x, quality y) of a temperature sweep
+    # (distortion x, perception y) metric pairs whose per-method means the HTML report plots against each
+    # other, e.g. ("psnr", "fid"): the perception-distortion trade-off (Blau & Michaeli 2018) over methods
+    # and their adversarial weights
+    tradeoffs: tuple[tuple[str, str], ...] = ()
     sample_drawing: SampleDrawing | None = None
     suite_objectives: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
     # where the domain's columns sit among domains in cross-domain report tables (the stability
@@ -128,15 +132,16 @@ class Domain:
         object.__setattr__(self, "metrics", tuple(self.metrics))
         object.__setattr__(self, "collapse", tuple(self.collapse))
         object.__setattr__(self, "qd_pairs", tuple(tuple(p) for p in self.qd_pairs))
+        object.__setattr__(self, "tradeoffs", tuple(tuple(p) for p in self.tradeoffs))
         suites = {str(s): tuple(objs) for s, objs in dict(self.suite_objectives).items()}
         object.__setattr__(self, "suite_objectives", MappingProxyType(suites))
         names = [m.name for m in self.metrics]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"domain {self.name!r} declares metric(s) {', '.join(dup)} twice")
-        for pair in self.qd_pairs:
+        for pair in (*self.qd_pairs, *self.tradeoffs):
             if len(pair) != 2:
-                raise ValueError(f"domain {self.name!r}: a quality-diversity pair is (x, y), got {pair!r}")
+                raise ValueError(f"domain {self.name!r}: a metric pair is (x, y), got {pair!r}")
         for suite, objs in suites.items():
             if not objs or not all(isinstance(o, str) and o for o in objs):
                 raise ValueError(f"domain {self.name!r}: suite {suite!r} needs a tuple of objective names, got {objs!r}")

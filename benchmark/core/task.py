@@ -122,6 +122,12 @@ class Task:
         ``state.step``."""
         return None
 
+    def adversarial_step(self, objective, state) -> dict[str, float] | None:
+        """One whole step of an adversarial ``objective`` when this task trains it differently (a
+        conditional task pairs each sample with its condition and adds a reconstruction term:
+        :mod:`ganbench.domains.conditional`), or None: the objective's own unconditional step."""
+        return None
+
     def relaxation(self, config: Mapping[str, Any]) -> dict | None:
         """What continuous relaxation an adversarial run under ``config`` trains through (the
         record's ``relaxation`` block), or None: samples that are differentiable already."""

@@ -21,6 +21,7 @@ DOMAINS = Registry("domain")
 DOMAINS.register("toy", "ganbench.domains.toy:DOMAIN", "2-D Gaussian mixtures (mode coverage)")
 DOMAINS.register("text", "ganbench.domains.text:DOMAIN", "token sequences: the SeqGAN oracle and caption corpora")
 DOMAINS.register("image", "ganbench.domains.image:DOMAIN", "images (FID, KID, IS, precision/recall, density/coverage)")
+DOMAINS.register("video", "ganbench.domains.video:DOMAIN", "videos: Moving-digits generation and prediction (fvd_local, per-frame FID, PSNR/SSIM)")
 DOMAINS.register("molecule", "ganbench.domains.molecule:DOMAIN", "SMILES molecules (MOSES and GuacaMol metrics)")
 
 

@@ -34,6 +34,13 @@ NETS.register("dcgan-discriminator", "ganbench.domains.image.nets:DCGANDiscrimin
 NETS.register("lstm-generator", "ganbench.domains.sequence.generator:SequenceGenerator", "autoregressive LSTM over tokens (SeqGAN sizes; Gumbel-softmax relaxation)", role="generator")
 NETS.register("cnn-discriminator", "ganbench.domains.sequence.discriminator:CNNDiscriminator", "SeqGAN's text CNN with a highway layer over token sequences", role="discriminator")
 
+NETS.register("unet-restorer", "ganbench.domains.image.restoration.nets:UNetRestorer", "two-level U-Net restorer (residual over the bicubic input, or filling a mask)", role="generator")
+NETS.register("patchgan-discriminator", "ganbench.domains.image.restoration.nets:PatchGANDiscriminator", "pix2pix PatchGAN over (condition, output) channel stacks, patch score map", role="discriminator")
+
+NETS.register("recurrent-video-generator", "ganbench.domains.video.nets:RecurrentVideoGenerator", "MoCoGAN-style: content code + GRU motion codes, per-frame DCGAN decoder", role="generator")
+NETS.register("context-video-predictor", "ganbench.domains.video.nets:ContextVideoPredictor", "conv encoder per context frame, GRU rolled over the future, per-frame decoder", role="generator")
+NETS.register("conv3d-discriminator", "ganbench.domains.video.nets:Conv3DDiscriminator", "3-D conv critic over whole videos (context + continuation for prediction)", role="discriminator")
+
 
 def names_for(role: str, sample_kind: str | None = None) -> list[str]:
     """Nets of ``role``; with ``sample_kind``, those that serve it (imports the net modules)."""

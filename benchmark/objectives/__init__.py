@@ -16,6 +16,7 @@ OBJECTIVES.register("rsgan", f"{_ADV}:RSGAN", "relativistic standard GAN")
 OBJECTIVES.register("mle", "ganbench.domains.sequence.mle:MLE", "maximum likelihood (teacher forcing), the sequence baseline")
 OBJECTIVES.register("seqgan", "ganbench.domains.sequence.seqgan:SeqGAN", "SeqGAN: MLE pre-training, REINFORCE with Monte-Carlo rollouts, CNN discriminator")
 OBJECTIVES.register("organ", "ganbench.domains.molecule.organ:ORGAN", "ORGAN: SeqGAN rewarded by lambda*D + (1-lambda)*chemistry (QED, logP, SA or validity)")
+OBJECTIVES.register("l1", "ganbench.domains.conditional.objective:L1Baseline", "conditional tasks' non-adversarial baseline: L1 reconstruction only (adv_weight = 0)")
 
 def build_objective(name: str) -> Objective:
     cls = OBJECTIVES.get(name)

@@ -71,6 +71,9 @@ class AdversarialObjective(Objective):
         pre = state.task.pretrain_step(state)  # a discrete task's relaxed generator starts from MLE
         if pre is not None:
             return pre
+        own = state.task.adversarial_step(self, state)  # a conditional task feeds the condition to G and D
+        if own is not None:
+            return own
         cfg = state.cfg
         bs = int(cfg["batch_size"])
         logs: dict[str, float] = {}

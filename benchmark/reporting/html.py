@@ -349,6 +349,17 @@ def figures_html(lb: Leaderboard, t: TaskTable) -> str:
                      f"each run sampled at temperatures {esc(', '.join(f'{x:g}' for x in temps))} "
                      f"({esc(', '.join(str(x) for x in n))} samples per point); compare methods along the curves, "
                      f"not at T = 1 alone.</figcaption></figure>")
+    # the curve over a setting (e.g. the adversarial weight) is made of tagged variants trained under the
+    # same protocol: they are drawn with the table's rows, though not ranked with them
+    same = [x for x in lb.tables if x.task == t.task and x.version == t.version and x.protocol is not None
+            and t.protocol is not None and x.protocol.training_key() == t.protocol.training_key()]
+    cells = [(r.label, {c.metric: r.cells[c.label] for c in x.columns if c.label in r.cells}) for x in same for r in x.rows]
+    order = order + [label for label, _ in cells if label not in order]
+    png = plots.tradeoff(cells, order, domain.tradeoffs if domain else ())
+    if png:
+        parts.append(f"<figure>{img_tag(png, f'perception-distortion plane of {t.task}')}<figcaption>Trade-off: each "
+                     f"method's mean over seeds (bars: std) of one metric against the other; a row per adversarial "
+                     f"weight traces the perception–distortion curve (Blau &amp; Michaeli 2018).</figcaption></figure>")
     return "".join(parts)
 
 

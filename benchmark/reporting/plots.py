@@ -208,6 +208,34 @@ def quality_diversity(runs: Sequence[tuple[str, int, dict]], method_order: Seque
 
 
 
+def tradeoff(rows: Sequence[tuple[str, dict]], method_order: Sequence[str],
+             pairs: Sequence[tuple[str, str]]) -> bytes | None:
+    """Each method's mean (± std over seeds) of metric x against metric y, a panel per pair its rows
+    hold: the perception-distortion plane (Blau & Michaeli 2018). ``rows`` are (method label,
+    {metric: table cell with mean and std}) pairs; a method's label names its adversarial weight."""
+    pairs = [(x, y) for x, y in pairs if sum(1 for _, cells in rows if x in cells and y in cells) >= 2]
+    if not pairs:
+        return None
+    fig, axes = _figure(len(pairs), width=6.4, height=3.6)  # room for the legend of every method
+    colors = {m: color(i) for i, m in enumerate(method_order)}
+    for ax, (x, y) in zip(axes, pairs):
+        for label, cells in rows:
+            cx, cy = cells.get(x), cells.get(y)
+            if cx is None or cy is None or not (math.isfinite(cx.mean) and math.isfinite(cy.mean)):
+                continue
+            ax.errorbar(cx.mean, cy.mean, xerr=cx.std if math.isfinite(cx.std) else None,
+                        yerr=cy.std if math.isfinite(cy.std) else None, fmt="o", ms=4, lw=0.8, capsize=2,
+                        color=colors.get(label, "#333"))
+            ax.annotate(label, (cx.mean, cy.mean), fontsize=6, alpha=0.8, xytext=(3, 3), textcoords="offset points")
+        ax.set_xlabel(x, fontsize=8)
+        ax.set_ylabel(y, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    present = [m for m in method_order if any(label == m for label, _ in rows)]
+    _legend(fig, present, [colors[m] for m in present])
+    return to_png(fig)
+
+
 def compute_curves(tc, method_order: Sequence[str]) -> bytes | None:
     """The main metric against training steps and against wall-clock seconds, one line per run
     (a :class:`~ganbench.reporting.compute.TaskCompute`); dashed lines mark the matched budgets."""

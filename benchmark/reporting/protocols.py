@@ -89,6 +89,10 @@ class Protocol:
             parts.append("fixed: " + ", ".join(f"{k}={_text(v)}" for k, v in self.settings))
         return "; ".join(parts)
 
+    def training_key(self) -> tuple:
+        """What its runs were trained under (the evaluation aside)."""
+        return self.task, self.version, self.steps, self.settings, self.pretrain
+
     def sort_key(self) -> tuple:
         return (not self.named, self.order, -self.steps if self.unknown_task else self.steps, self.settings,
                 self.pretrain, self.eval_label != "", self.evaluation)

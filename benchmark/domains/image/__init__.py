@@ -9,6 +9,7 @@ from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
 from ganbench.core.protocol import SAMPLE_COUNT, ProtocolVariant
 
 _IMG = "ganbench.domains.image.metrics:ImageMetrics"  # one feature pass for all
+_FIDELITY = "ganbench.domains.conditional.fidelity:FidelityMetrics"  # restoration (and video prediction): output i vs truth i
 
 DOMAIN = Domain(
     name="image",
@@ -21,10 +22,13 @@ DOMAIN = Domain(
         Metric("recall", _IMG, MAX, "share of real samples inside the generated k-NN manifold (k=3)"),
         Metric("density", _IMG, MAX, "mean count of real k-NN balls containing a generated sample / k (k=5)"),
         Metric("coverage", _IMG, MAX, "share of real k-NN balls containing a generated sample (k=5)"),
+        Metric("psnr", _FIDELITY, MAX, "PSNR (dB) of each restored image or predicted frame vs its truth (BasicSR: Y of RGB, border cut)"),
+        Metric("ssim", _FIDELITY, MAX, "SSIM (11x11 Gaussian, sigma 1.5) of each restored image or predicted frame vs its truth (BasicSR)"),
     ),
     # how much of the real distribution the generated one reaches
     collapse=(CollapseMetric("recall", MAX, ("recall",)), CollapseMetric("coverage", MAX, ("coverage",))),
     collapse_note="images: recall, coverage",
+    tradeoffs=(("psnr", "fid"),),  # restoration: distortion against perception, over methods and adv_weight
     suite_objectives={"quick": ("ns", "hinge"), "cross-domain": ("ns", "minimax", "hinge", "wgan-gp", "lsgan", "rsgan")},
     report_rank=4,  # after molecules in the stability table, where the committed leaderboards have it
     # the feature space is the knob dgm-eval showed reorders image generators; the pretrained

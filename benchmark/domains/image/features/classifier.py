@@ -110,6 +110,7 @@ class DomainClassifier:
     def for_task(cls, task, seed: int = SEED, device: str | torch.device | None = None) -> "DomainClassifier":
         from ganbench.engine.refcache import RefKey, ReferenceCache
 
+        task = getattr(task, "classifier_source", None) or task  # a restoration task scores in its data set's classifier
         if not hasattr(task, "classifier_data"):
             raise UserError(f"task {task.spec.name} has no domain classifier: use --extractor inception-v3")
         spec = task.spec
