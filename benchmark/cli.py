@@ -106,6 +106,7 @@ def cmd_list(args) -> int:
     from ganbench.metrics import METRICS
     from ganbench.nets import NETS
     from ganbench.objectives import OBJECTIVES
+    from ganbench.remedies import REMEDIES
     from ganbench.engine.suites import SUITES
     from ganbench.tasks import TASKS
 
@@ -120,6 +121,8 @@ def cmd_list(args) -> int:
                         for e in METRICS.entries()],
             "nets": [{"name": e.name, "role": e.meta.get("role"), "summary": e.summary, "origin": e.origin}
                      for e in NETS.entries()],
+            "remedies": [{"name": e.name, "keys": dict(e.meta.get("keys") or {}), "summary": e.summary, "origin": e.origin}
+                         for e in REMEDIES.entries()],
             "suites": [{"name": s.name, "summary": s.summary} for s in SUITES.values()],
             "plugin_problems": problems(),
         }, indent=2))
@@ -143,6 +146,10 @@ def cmd_list(args) -> int:
     for e in NETS.entries():
         role = "G" if e.meta.get("role") == "generator" else "D"
         print(f"  {e.name:<20} {role} {e.summary}{mark(e)}")
+    print("\nRemedies (--set KEY=VALUE; composable with every adversarial objective)")
+    for e in REMEDIES.entries():
+        keys = ", ".join(f"{k} (off: {v})" for k, v in dict(e.meta.get("keys") or {}).items())
+        print(f"  {e.name:<14} {e.summary}; {keys}{mark(e)}")
     print("\nSuites")
     for s in SUITES.values():
         print(f"  {s.name:<14} {s.summary}")

@@ -33,6 +33,11 @@ run although it was not one: its provenance is the only trace, so re-run it to h
 deterministic algorithms switched on (the CPU's kernels are deterministic anyway) and uncompiled.
 The device itself is no key: it is provenance (a run may resume on another device).
 ``lr_decay`` (release 6): every earlier run trained at constant learning rates (``none``).
+The remedies' keys (release 7: ``pack``, ``mbstd``, ``unroll``, ... — :mod:`ganbench.remedies`,
+read from its registry lines, so a new remedy adds its keys here by being registered): every
+earlier run trained without them, i.e. with each at its *off* value. A plugin's remedy keys
+follow the same rule. Every config holds every remedy key (``--set`` needs the key to exist),
+a layer just above :data:`BASE_DEFAULTS`.
 To add a key later: append it here with its release and its old-behaviour values;
 tests/test_config.py re-hashes every committed record.
 
@@ -55,6 +60,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from ganbench.core.errors import UserError
+from ganbench.remedies import new_keys as new_remedy_keys
 
 BASE_DEFAULTS: dict[str, Any] = {
     "steps": 5000,
@@ -100,12 +106,15 @@ ADDED_KEYS: dict[str, AddedKey] = {
     # a learning-rate schedule (release 6); every earlier run kept its learning rates constant
     "lr_decay": AddedKey(6, frozenset({"none"})),
 }
+REMEDIES_RELEASE = 7  # the remedies' keys (release 7), each off in every earlier run
+ADDED_KEYS.update({key: AddedKey(REMEDIES_RELEASE, frozenset({off})) for key, off in new_remedy_keys(builtin_only=True).items()})
 
 
 def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, steps: int | None = None,
             budget: str | None = None) -> dict[str, Any]:
     """The full config of one run of ``objective`` on the task described by ``task_spec``."""
     cfg: dict[str, Any] = dict(BASE_DEFAULTS)
+    cfg.update(new_remedy_keys())  # every remedy's keys, off (ganbench.remedies)
     cfg.update(objective.defaults)
     task_defaults = dict(task_spec.defaults)
     per_objective = task_defaults.pop("per_objective", {})
@@ -301,7 +310,9 @@ def config_hash(cfg: Mapping[str, Any], data: Mapping[str, str] | None = None) -
     :data:`ADDED_KEYS` at a legacy value left out, so that configs from before they existed keep
     their hash) and, where the task reads user files, their checksums ``data`` (``{name: sha256}``,
     :meth:`ganbench.core.task.Task.data_identity`). No data, the hash of every release-1 record."""
-    semantic = {k: v for k, v in cfg.items() if k not in NON_SEMANTIC and not _legacy(k, v)}
+    plugin_off = {k: off for k, off in new_remedy_keys().items() if k not in ADDED_KEYS}
+    semantic = {k: v for k, v in cfg.items() if k not in NON_SEMANTIC and not _legacy(k, v)
+                and not (k in plugin_off and _same(v, plugin_off[k]))}
     identity = {"config": semantic, "data": dict(data)} if data else semantic
     blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -310,4 +321,8 @@ def config_hash(cfg: Mapping[str, Any], data: Mapping[str, str] | None = None) -
 def _legacy(key: str, value: Any) -> bool:
     """Whether ``value`` is one of ``key``'s legacy values, of the same type (``True`` is not ``1``)."""
     added = ADDED_KEYS.get(key)
-    return added is not None and any(type(value) is type(old) and value == old for old in added.legacy)
+    return added is not None and any(_same(value, old) for old in added.legacy)
+
+
+def _same(value: Any, old: Any) -> bool:
+    return type(value) is type(old) and value == old

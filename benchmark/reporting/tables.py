@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ganbench.core.config import variant_label
+from ganbench.core.records import method_and_variant
 
 ARROW = {"max": "↑", "min": "↓"}
 # per-run details that do not affect comparability: counts of what one run's samples contained, and
@@ -81,6 +82,7 @@ class Row:
     errors: list[str] = field(default_factory=list)
     values: dict[str, list[float]] = field(default_factory=dict)  # column label -> finite per-seed values (significance tests)
     variant: str = ""  # the settings that differ from the task's defaults, e.g. "g_arch=my-mlp,ema=0.999"
+    method: str = ""  # the objective with the remedies it runs with ("ns+pack=2"; records.method_and_variant)
     qualifier: str = ""  # what tells apart rows the above would label alike (their budgets: "steps=1000")
 
     @property
@@ -89,7 +91,8 @@ class Row:
         (architecture, regularisers, learning rates), then what still tells it from another row of
         its table (:func:`_disambiguate`): two rows never share a label."""
         suffix = ",".join(s for s in (self.tag or self.variant, self.qualifier) if s)
-        return f"{self.objective}[{suffix}]" if suffix else self.objective
+        method = self.method or self.objective
+        return f"{method}[{suffix}]" if suffix else method
 
 
 @dataclass
@@ -180,9 +183,10 @@ def _task_table(task: str, version: str, recs: list[dict]) -> TaskTable:
     rows = []
     for (objective, tag, chash), runs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
         ok = [r for r in runs if r["status"] == "ok"]
+        method, variant = method_and_variant(runs[0])
         row = Row(objective, tag, chash, sorted(r["seed"] for r in runs), len(ok),
                   sum(r["status"] == "diverged" for r in runs), sum(r["status"] == "failed" for r in runs),
-                  int(runs[0]["config"].get("steps", 0)), variant=variant_label(runs[0].get("variant") or {}))
+                  int(runs[0]["config"].get("steps", 0)), variant=variant_label(variant), method=method)
         row.diverged_steps = sorted(int(r["diverged"]["step"]) for r in runs if r["status"] == "diverged"
                                     and isinstance(r.get("diverged"), dict) and "step" in r["diverged"])
         row.errors = sorted({r.get("error") or "" for r in runs if r["status"] == "failed"})

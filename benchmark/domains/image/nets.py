@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganbench.nets.critic import SequentialCritic
 from ganbench.nets.facts import image_shape
 from ganbench.nets.latent import LatentGenerator
 from torch.nn.utils.parametrizations import spectral_norm as _sn
@@ -61,7 +62,7 @@ class DCGANGenerator(LatentGenerator):
         return self.net(self.project(z).view(-1, self.c0, self.h0, self.w0))
 
 
-class DCGANDiscriminator(nn.Module):
+class DCGANDiscriminator(SequentialCritic, nn.Module):
     role = "discriminator"
     sample_kinds = ("images",)
 
