@@ -202,3 +202,118 @@ def test_r2_is_r1_on_the_generated_batch():
     real, fake = state.remedies.real(state), state.remedies.fake(state, 8)
     term = state.remedies.penalty(state, state.D, real, fake, None, None)
     assert term.item() == pytest.approx(0.5 * 2.0 * r1_penalty(state.D, fake.x).item(), rel=1e-6)
+
+
+# -- DiffAugment ----------------------------------------------------------------------------------
+def _fixed(fn, seed=3):
+    return lambda x: fn(x, torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("op", ["color", "translation", "cutout"])
+def test_diffaugment_is_differentiable(op):
+    from ganbench.remedies.diffaugment import OPS
+
+    x = torch.rand(3, 2, 8, 8, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(_fixed(OPS[op]), (x,))
+
+
+def test_translation_moves_each_image_by_its_shift_with_zeros_moved_in():
+    from ganbench.remedies.diffaugment import _shifted
+
+    x = torch.arange(2 * 1 * 5 * 5, dtype=torch.float32).view(2, 1, 5, 5) + 1
+    out = _shifted(x, torch.tensor([1, 0]), torch.tensor([0, -2]))
+    assert torch.equal(out[0, 0, 1:], x[0, 0, :-1]) and torch.equal(out[0, 0, 0], torch.zeros(5))
+    assert torch.equal(out[1, 0, :, :-2], x[1, 0, :, 2:]) and torch.equal(out[1, 0, :, -2:], torch.zeros(5, 2))
+
+
+def test_cutout_zeroes_a_half_size_square():
+    from ganbench.remedies.diffaugment import cutout
+
+    out = cutout(torch.ones(64, 1, 8, 8), torch.Generator().manual_seed(0))
+    holes = (out == 0).flatten(1).sum(1)
+    assert holes.max() == 16 and holes.min() > 0  # 4 x 4, clipped at the borders
+
+
+def test_diffaugment_is_applied_to_real_and_generated_images_alike(monkeypatch):
+    from ganbench.remedies import diffaugment
+
+    obj, state = _state("image/digits", diffaugment="translation")
+    seen = []
+    real_fn = diffaugment.diff_augment
+    monkeypatch.setattr(diffaugment, "diff_augment", lambda x, p, rng: seen.append(x.requires_grad) or real_fn(x, p, rng))
+    obj.step(state)
+    # D's step: the real batch, then the generated one (no graph to G); G's step: a generated one with its graph
+    assert seen == [False, False, True]
+
+
+def test_diffaugment_policy_is_checked_when_configured():
+    task = TASKS.get("image/digits")()
+    with pytest.raises(UserError, match="comma-separated list of color, translation, cutout"):
+        compose(resolve(task.spec, build_objective("ns"), {"diffaugment": "colour"}, steps=3))
+    cfg = resolve(TASKS.get("toy/ring8").spec, build_objective("ns"), {"diffaugment": "color"}, steps=3)
+    with pytest.raises(UserError, match="fits images tasks, not toy/ring8"):
+        compose(cfg).check(TASKS.get("toy/ring8")(), build_objective("ns"), cfg)
+
+
+# -- consistency, LeCam, instance noise, spectral norm --------------------------------------------
+def test_consistency_vanishes_for_an_invariant_critic_and_not_otherwise():
+    from ganbench.objectives.inputs import Inputs
+    from ganbench.remedies.consistency import consistency
+
+    x = torch.rand(16, 1, 8, 8)
+    mean_critic = lambda im: torch.zeros(im.shape[0])  # blind to the image: invariant
+    assert consistency(mean_critic, Inputs(x), mean_critic(x), torch.Generator().manual_seed(0)).item() == 0.0
+    corner = lambda im: im[:, 0, 0, 0] * 10  # reads one pixel: flips and shifts change it
+    assert consistency(corner, Inputs(x), corner(x), torch.Generator().manual_seed(0)).item() > 0.1
+
+
+def test_lecam_follows_the_moving_averages_and_the_look_ahead_leaves_them():
+    from ganbench.remedies.lecam import STATE
+
+    obj, state = _state("toy/ring8", lecam_weight=0.3)
+    r1, f1 = torch.tensor([2.0, 2.0]), torch.tensor([-1.0, -1.0])
+    lecam = state.remedies.items[0]
+    term = lecam.d_term(state, None, None, None, r1, f1)
+    assert state.extras[STATE] == [2.0, -1.0]  # first step: the means themselves
+    assert term.item() == pytest.approx(0.3 * (3.0 ** 2 + 3.0 ** 2))
+    lecam.d_term(state, None, None, None, torch.tensor([1.0]), torch.tensor([0.0]))
+    assert state.extras[STATE] == pytest.approx([0.99 * 2 + 0.01 * 1, 0.99 * -1 + 0.0])
+    before = list(state.extras[STATE])
+    lecam.d_term(state, None, None, None, torch.tensor([5.0]), torch.tensor([5.0]), lookahead=True)
+    assert state.extras[STATE] == before
+
+
+def test_instance_noise_anneals_to_zero_and_noises_real_and_generated_alike():
+    from ganbench.remedies.instance_noise import noise_level
+
+    assert noise_level(0.5, 0, 100) == 0.5 and noise_level(0.5, 50, 100) == 0.25 and noise_level(0.5, 100, 100) == 0.0
+    _, state = _state("toy/ring8", instance_noise=1.0)
+    state.cfg["steps"] = 1000
+    x = torch.zeros(4000, 2)
+    noise = state.remedies.items[0].transform(x, state)
+    assert noise.std().item() == pytest.approx(1.0, rel=0.05)
+    real, fake = state.remedies.real(state), state.remedies.fake(state, state.cfg["batch_size"])
+    plain_real = state.task.real_batch(100, torch.Generator().manual_seed(0))
+    assert real.x.std().item() > plain_real.std().item() + 0.3  # the ring's points spread out by sigma ~ 1
+    assert fake.x.shape == real.x.shape
+
+
+def test_spectral_norm_reaches_every_discriminator_family():
+    from torch.nn.utils import parametrize
+
+    for task_name in KIND_TASKS.values():
+        _, state = _state(task_name, spectral_norm=True)
+        layers = [m for m in state.D.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d))]
+        assert layers and all(parametrize.is_parametrized(m, "weight") for m in layers), task_name
+    _, state = _state("toy/ring8", spectral_norm=True)
+    for _ in range(30):  # power iterations converge in training mode
+        state.D(state.task.real_batch(8, torch.Generator().manual_seed(0)))
+    w = state.D.net[-1].weight
+    assert torch.linalg.matrix_norm(w, ord=2).item() == pytest.approx(1.0, rel=1e-3)
+
+
+def test_spectral_norm_stays_in_the_hash_of_image_configs_only():
+    ring = resolve(TASKS.get("toy/ring8").spec, build_objective("ns"))
+    digits = resolve(TASKS.get("image/digits").spec, build_objective("ns"))
+    assert config_hash(ring) == config_hash({k: v for k, v in ring.items() if k != "spectral_norm"})
+    assert config_hash(digits) != config_hash({k: v for k, v in digits.items() if k != "spectral_norm"})

@@ -91,6 +91,9 @@ class AddedKey:
 
     release: int  # the config release that added it
     legacy: frozenset  # values that do what configs without the key did
+    # keys whose presence marks a family of configs that held this key from the first release
+    # (image configs held spectral_norm): there it stays in the hash whatever its value
+    hashed_with: frozenset = frozenset()
 
 
 ADDED_KEYS: dict[str, AddedKey] = {
@@ -107,7 +110,8 @@ ADDED_KEYS: dict[str, AddedKey] = {
     "lr_decay": AddedKey(6, frozenset({"none"})),
 }
 REMEDIES_RELEASE = 7  # the remedies' keys (release 7), each off in every earlier run
-ADDED_KEYS.update({key: AddedKey(REMEDIES_RELEASE, frozenset({off})) for key, off in new_remedy_keys(builtin_only=True).items()})
+ADDED_KEYS.update({key: AddedKey(REMEDIES_RELEASE, frozenset({off}), frozenset(marks))
+                   for key, (off, marks) in new_remedy_keys(builtin_only=True, with_marks=True).items()})
 
 
 def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, steps: int | None = None,
@@ -311,17 +315,19 @@ def config_hash(cfg: Mapping[str, Any], data: Mapping[str, str] | None = None) -
     their hash) and, where the task reads user files, their checksums ``data`` (``{name: sha256}``,
     :meth:`ganbench.core.task.Task.data_identity`). No data, the hash of every release-1 record."""
     plugin_off = {k: off for k, off in new_remedy_keys().items() if k not in ADDED_KEYS}
-    semantic = {k: v for k, v in cfg.items() if k not in NON_SEMANTIC and not _legacy(k, v)
+    semantic = {k: v for k, v in cfg.items() if k not in NON_SEMANTIC and not _legacy(k, v, cfg)
                 and not (k in plugin_off and _same(v, plugin_off[k]))}
     identity = {"config": semantic, "data": dict(data)} if data else semantic
     blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _legacy(key: str, value: Any) -> bool:
-    """Whether ``value`` is one of ``key``'s legacy values, of the same type (``True`` is not ``1``)."""
+def _legacy(key: str, value: Any, cfg: Mapping[str, Any]) -> bool:
+    """Whether ``value`` is one of ``key``'s legacy values, of the same type (``True`` is not ``1``),
+    in a config of a family that did not hold the key before it was added."""
     added = ADDED_KEYS.get(key)
-    return added is not None and any(_same(value, old) for old in added.legacy)
+    return (added is not None and any(_same(value, old) for old in added.legacy)
+            and not any(mark in cfg for mark in added.hashed_with))
 
 
 def _same(value: Any, old: Any) -> bool:

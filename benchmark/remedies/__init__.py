@@ -34,6 +34,12 @@ REMEDIES.register("unroll", f"{_R}.unrolling:Unrolled", "unrolled GAN: G steps a
 REMEDIES.register("gp", f"{_R}.penalties:GradientPenalty", "WGAN-GP two-sided gradient penalty on interpolates (Gulrajani et al. 2017; gp_weight=10)", keys={"gp_weight": 0.0}, release=None)
 REMEDIES.register("r1", f"{_R}.penalties:R1", "R1: gamma/2 E|grad D(x)|^2 on real samples (Mescheder et al. 2018; r1_gamma=10)", keys={"r1_gamma": 0.0}, release=None)
 REMEDIES.register("r2", f"{_R}.penalties:R2", "R2: gamma/2 E|grad D(G(z))|^2 on generated samples (Mescheder et al. 2018; r2_gamma=10)", keys={"r2_gamma": 0.0}, release=7)
+REMEDIES.register("diffaugment", f"{_R}.diffaugment:DiffAugment", "DiffAugment: colour/translation/cutout on every image D sees (Zhao et al. 2020)", keys={"diffaugment": ""}, release=7)
+REMEDIES.register("cr", f"{_R}.consistency:Consistency", "consistency regularisation, real (CR) and generated (bCR) images (Zhang et al. 2020; Zhao et al. 2021)", keys={"cr_weight": 0.0, "bcr_weight": 0.0}, release=7)
+REMEDIES.register("lecam", f"{_R}.lecam:LeCam", "LeCam: D's outputs kept near the other side's moving average (Tseng et al. 2021; lecam_weight=0.3)", keys={"lecam_weight": 0.0}, release=7)
+REMEDIES.register("instance-noise", f"{_R}.instance_noise:InstanceNoise", "instance noise on D's inputs, annealed to 0 (Sonderby et al. 2017)", keys={"instance_noise": 0.0}, release=7)
+REMEDIES.register("sn", f"{_R}.spectral_norm:SpectralNorm", "spectral normalisation of every D layer (Miyato et al. 2018)", keys={"spectral_norm": False}, release=7, hashed_with=("d_ch",))
+REMEDIES.register("ema", f"{_R}.ema:GeneratorEMA", "evaluate an exponential moving average of G (Yazici et al. 2019; ema=0.999)", keys={"ema": 0.0}, release=None)
 
 
 def remedy_keys() -> dict[str, tuple[Any, int | None]]:
@@ -45,10 +51,13 @@ def remedy_keys() -> dict[str, tuple[Any, int | None]]:
     return out
 
 
-def new_keys(builtin_only: bool = False) -> dict[str, Any]:
-    """``{key: off value}`` of the keys remedies add to every config (release 7 and plugins')."""
+def new_keys(builtin_only: bool = False, with_marks: bool = False) -> dict[str, Any]:
+    """``{key: off value}`` of the keys remedies add to every config (release 7 and plugins');
+    ``with_marks``: ``{key: (off value, hashed_with)}``, the keys whose presence marks configs that
+    held the key before (``spectral_norm`` in image configs, where it stays hashed)."""
     entries = (e for e in REMEDIES._entries.values() if not e.is_plugin) if builtin_only else REMEDIES.entries()
-    return {k: off for e in entries if (e.meta.get("release") or (7 if e.is_plugin else None))
+    return {k: (off, tuple(e.meta.get("hashed_with", ()))) if with_marks else off
+            for e in entries if (e.meta.get("release") or (7 if e.is_plugin else None))
             for k, off in dict(e.meta.get("keys") or {}).items()}
 
 

@@ -39,6 +39,7 @@ class Remedy:
     sample_kinds: ClassVar[tuple[str, ...] | None] = None  # the task sample kinds it fits (None: any)
     conditional: ClassVar[bool] = True  # fits class-conditional tasks
     ranges: ClassVar[Mapping[str, Any]] = {}  # key -> ganbench.core.config.Range its values must hold
+    adversarial_only: ClassVar[bool] = True  # needs the adversarial step (False: the trainer's own, e.g. EMA)
     pack: int = 1
 
     def __init__(self, cfg: Mapping[str, Any]):
@@ -54,7 +55,7 @@ class Remedy:
         for key, rule in self.ranges.items():
             if key in cfg and not rule.holds(cfg[key]):
                 raise UserError(f"{key} must be {rule.words} ({self.name}), got {cfg[key]!r}: change it (--set {key}=VALUE)")
-        if not isinstance(objective, AdversarialObjective):
+        if self.adversarial_only and not isinstance(objective, AdversarialObjective):
             raise UserError(f"{setting} ({self.name}) works on adversarial losses; {objective.name} trains otherwise: "
                             f"drop --set {setting} or use an adversarial objective (ns, hinge, ...)")
         kind = task.spec.sample_kind
