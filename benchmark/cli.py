@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_list(args) -> int:
     from ganbench.core.plugins import problems
     from ganbench.metrics import METRICS
-    from ganbench.nets import NETS
+    from ganbench.nets import NETS, parameter_counts
     from ganbench.objectives import OBJECTIVES
     from ganbench.remedies import REMEDIES
     from ganbench.engine.suites import SUITES
@@ -119,8 +119,8 @@ def cmd_list(args) -> int:
             "objectives": [{"name": e.name, "summary": e.summary, "origin": e.origin} for e in OBJECTIVES.entries()],
             "metrics": [{"name": e.name, "direction": e.meta["direction"], "summary": e.summary, "origin": e.origin}
                         for e in METRICS.entries()],
-            "nets": [{"name": e.name, "role": e.meta.get("role"), "summary": e.summary, "origin": e.origin}
-                     for e in NETS.entries()],
+            "nets": [{"name": e.name, "role": e.meta.get("role"), "summary": e.summary, "origin": e.origin,
+                      "parameters": dict(parameter_counts(e.name))} for e in NETS.entries()],
             "remedies": [{"name": e.name, "keys": dict(e.meta.get("keys") or {}), "summary": e.summary, "origin": e.origin}
                          for e in REMEDIES.entries()],
             "suites": [{"name": s.name, "summary": s.summary} for s in SUITES.values()],
@@ -145,7 +145,8 @@ def cmd_list(args) -> int:
     print("\nNets (--set g_arch=NAME / d_arch=NAME)")
     for e in NETS.entries():
         role = "G" if e.meta.get("role") == "generator" else "D"
-        print(f"  {e.name:<20} {role} {e.summary}{mark(e)}")
+        counts = "; ".join(f"{n / 1e6:.2f}M params ({what})" for what, n in parameter_counts(e.name))
+        print(f"  {e.name:<20} {role} {e.summary}{mark(e)}" + (f"\n  {'':<22}{counts}" if counts else ""))
     print("\nRemedies (--set KEY=VALUE; composable with every adversarial objective)")
     for e in REMEDIES.entries():
         keys = ", ".join(f"{k} (off: {v})" for k, v in dict(e.meta.get("keys") or {}).items())

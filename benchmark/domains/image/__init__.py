@@ -9,6 +9,7 @@ from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
 from ganbench.core.protocol import SAMPLE_COUNT, ProtocolVariant
 
 _IMG = "ganbench.domains.image.metrics:ImageMetrics"  # one feature pass for all
+_COND = "ganbench.domains.image.conditional_metrics:ConditionalImageMetrics"  # labelled samples
 
 DOMAIN = Domain(
     name="image",
@@ -21,6 +22,10 @@ DOMAIN = Domain(
         Metric("recall", _IMG, MAX, "share of real samples inside the generated k-NN manifold (k=3)"),
         Metric("density", _IMG, MAX, "mean count of real k-NN balls containing a generated sample / k (k=5)"),
         Metric("coverage", _IMG, MAX, "share of real k-NN balls containing a generated sample (k=5)"),
+        Metric("intra_fid", _COND, MIN, "class-conditional: mean over classes of the FID between generated and real images of the class"),
+        Metric("class_accuracy", _COND, MAX, "class-conditional: the domain classifier's accuracy on the labels the generator was asked for"),
+        Metric("cas", _COND, MAX, "class-conditional: Classification Accuracy Score, a classifier trained on generated images, tested on real",
+               {"slow": True}),
     ),
     # how much of the real distribution the generated one reaches
     collapse=(CollapseMetric("recall", MAX, ("recall",)), CollapseMetric("coverage", MAX, ("coverage",))),
