@@ -39,6 +39,7 @@ REMEDIES.register("cr", f"{_R}.consistency:Consistency", "consistency regularisa
 REMEDIES.register("lecam", f"{_R}.lecam:LeCam", "LeCam: D's outputs kept near the other side's moving average (Tseng et al. 2021; lecam_weight=0.3)", keys={"lecam_weight": 0.0}, release=7)
 REMEDIES.register("instance-noise", f"{_R}.instance_noise:InstanceNoise", "instance noise on D's inputs, annealed to 0 (Sonderby et al. 2017)", keys={"instance_noise": 0.0}, release=7)
 REMEDIES.register("sn", f"{_R}.spectral_norm:SpectralNorm", "spectral normalisation of every D layer (Miyato et al. 2018)", keys={"spectral_norm": False}, release=7, hashed_with=("d_ch",))
+REMEDIES.register("dragan", f"{_R}.dragan:DRAGAN", "DRAGAN: gradient penalty at perturbed real samples (Kodali et al. 2017; dragan_weight=10)", keys={"dragan_weight": 0.0}, release=7)
 REMEDIES.register("ema", f"{_R}.ema:GeneratorEMA", "evaluate an exponential moving average of G (Yazici et al. 2019; ema=0.999)", keys={"ema": 0.0}, release=None)
 
 
