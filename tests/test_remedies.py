@@ -317,3 +317,14 @@ def test_spectral_norm_stays_in_the_hash_of_image_configs_only():
     digits = resolve(TASKS.get("image/digits").spec, build_objective("ns"))
     assert config_hash(ring) == config_hash({k: v for k, v in ring.items() if k != "spectral_norm"})
     assert config_hash(digits) != config_hash({k: v for k, v in digits.items() if k != "spectral_norm"})
+
+
+def test_dragan_penalises_the_gradient_norm_near_the_data_against_one():
+    """For a linear D(x) = w·x the gradient is w everywhere: the penalty is (‖w‖ − 1)² exactly."""
+    from ganbench.remedies.dragan import dragan_penalty
+
+    x = torch.randn(32, 2, generator=torch.Generator().manual_seed(0))
+    for w in ([0.6, 0.8], [3.0, 4.0]):
+        D = lambda v, w=torch.tensor(w): v @ w
+        expected = (math.hypot(*w) - 1) ** 2
+        assert dragan_penalty(D, x, torch.Generator().manual_seed(1)).item() == pytest.approx(expected, abs=1e-5)
