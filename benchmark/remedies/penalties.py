@@ -61,25 +61,32 @@ class GradientPenalty(Remedy):
         return float(self.cfg["gp_weight"]) * gradient_penalty(_bound(critic, real), real.x, fake.x, state.rng)
 
 
-class R1(Remedy):
+class _ZeroCentred(Remedy):
+    """γ/2·E‖∇D‖² at the real (R1) or the generated (R2) batch, γ from the remedy's one key."""
+
+    real_side: bool
+
+    def d_term(self, state, critic, real, fake, out_real, out_fake, lookahead=False):
+        (key,) = self.keys
+        inputs = real if self.real_side else fake
+        return 0.5 * float(self.cfg[key]) * r1_penalty(_bound(critic, inputs), inputs.x)
+
+
+class R1(_ZeroCentred):
     name = "r1"
     summary = "R1 gradient penalty on real samples"
     keys = {"r1_gamma": 0.0}
     example = {"r1_gamma": 10.0}
     ranges = {"r1_gamma": WEIGHT}
     paper = "r1_gamma=10 (Mescheder et al. 2018, CelebA/LSUN; 0.1-10 across data sets)"
-
-    def d_term(self, state, critic, real, fake, out_real, out_fake, lookahead=False):
-        return 0.5 * float(self.cfg["r1_gamma"]) * r1_penalty(_bound(critic, real), real.x)
+    real_side = True
 
 
-class R2(Remedy):
+class R2(_ZeroCentred):
     name = "r2"
     summary = "R2 gradient penalty on generated samples"
     keys = {"r2_gamma": 0.0}
     example = {"r2_gamma": 10.0}
     ranges = {"r2_gamma": WEIGHT}
     paper = "r2_gamma=10 (Mescheder et al. 2018)"
-
-    def d_term(self, state, critic, real, fake, out_real, out_fake, lookahead=False):
-        return 0.5 * float(self.cfg["r2_gamma"]) * r1_penalty(_bound(critic, fake), fake.x)
+    real_side = False
