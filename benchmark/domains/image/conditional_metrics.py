@@ -116,7 +116,8 @@ class ConditionalImageMetrics(MetricFamily):
             out["intra_fid"] = MetricValue(value, MIN, {**base, "extractor": extractor.name, **getattr(extractor, "details", {}),
                                                         "reference": f"{self.task.spec.reference_split} split, per class",
                                                         "n_reference": len(ref_labels),
-                                                        "per_class": {str(k): round(v, 4) for k, v in per_class.items()}})
+                                                        # this run's own numbers ("run": not part of a column's protocol)
+                                                        "run": {"per_class": {str(k): round(v, 4) for k, v in per_class.items()}}})
         if "class_accuracy" in self.metrics:
             classifier = self._extractor("classifier")
             _, logits = _extract(classifier, images)
