@@ -94,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="test of the best method vs each other over seeds: t (paired t where seeds share a start, "
                           "else Welch; the default) or rank (Wilcoxon signed-rank / Mann-Whitney); welch and mannwhitney "
                           "are the old names of the two")
-    rep.add_argument("--include-tags", action="store_true",
-                     help="rank tagged variants with their protocol's table (default: apart, as exploratory runs)")
+    rep.add_argument("--tags-apart", action="store_true",
+                     help="show tagged variants of a named protocol apart, as exploratory runs (default: ranked in "
+                          "their protocol's table, named by their settings)")
     rep.add_argument("--task", action="append", default=None, help="only these tasks (repeatable)")
     rep.add_argument("--compare", action="append", default=None, metavar="METHOD",
                      help="methods of the cross-task summary, over the tasks all of them ran (repeatable; "
@@ -128,8 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_list(args) -> int:
     from ganbench.core.plugins import problems
     from ganbench.metrics import METRICS
-    from ganbench.nets import NETS
+    from ganbench.nets import NETS, parameter_counts
     from ganbench.objectives import OBJECTIVES
+    from ganbench.remedies import REMEDIES
     from ganbench.engine.suites import SUITES
     from ganbench.tasks import TASKS
 
@@ -142,8 +144,10 @@ def cmd_list(args) -> int:
             "objectives": [{"name": e.name, "summary": e.summary, "origin": e.origin} for e in OBJECTIVES.entries()],
             "metrics": [{"name": e.name, "direction": e.meta["direction"], "summary": e.summary, "origin": e.origin}
                         for e in METRICS.entries()],
-            "nets": [{"name": e.name, "role": e.meta.get("role"), "summary": e.summary, "origin": e.origin}
-                     for e in NETS.entries()],
+            "nets": [{"name": e.name, "role": e.meta.get("role"), "summary": e.summary, "origin": e.origin,
+                      "parameters": dict(parameter_counts(e.name))} for e in NETS.entries()],
+            "remedies": [{"name": e.name, "keys": dict(e.meta.get("keys") or {}), "summary": e.summary, "origin": e.origin}
+                         for e in REMEDIES.entries()],
             "suites": [{"name": s.name, "summary": s.summary} for s in SUITES.values()],
             "plugin_problems": problems(),
         }, indent=2))
@@ -166,7 +170,12 @@ def cmd_list(args) -> int:
     print("\nNets (--set g_arch=NAME / d_arch=NAME)")
     for e in NETS.entries():
         role = "G" if e.meta.get("role") == "generator" else "D"
-        print(f"  {e.name:<20} {role} {e.summary}{mark(e)}")
+        counts = "; ".join(f"{n / 1e6:.2f}M params ({what})" for what, n in parameter_counts(e.name))
+        print(f"  {e.name:<20} {role} {e.summary}{mark(e)}" + (f"\n  {'':<22}{counts}" if counts else ""))
+    print("\nRemedies (--set KEY=VALUE; composable with every adversarial objective)")
+    for e in REMEDIES.entries():
+        keys = ", ".join(f"{k} (off: {v})" for k, v in dict(e.meta.get("keys") or {}).items())
+        print(f"  {e.name:<14} {e.summary}; {keys}{mark(e)}")
     print("\nSuites")
     for s in SUITES.values():
         print(f"  {s.name:<14} {s.summary}")
@@ -361,7 +370,7 @@ def cmd_report(args) -> int:
     if not recs:
         raise UserError(f"no run records in {results}" + (f" for {', '.join(args.task)}" if args.task else ""))
     command = "ganbench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    options = dict(excluded=excluded, compare=args.compare, include_tags=args.include_tags)
+    options = dict(excluded=excluded, compare=args.compare, tags_apart=args.tags_apart)
     if args.format == "html":
         from ganbench.reporting.html import write_html_report
 
@@ -388,7 +397,7 @@ def cmd_report(args) -> int:
 
         text = leaderboard_markdown(recs, source=str(results), command=command, test=args.test, **options)
     elif args.format == "csv":
-        text = to_csv(build_tables(recs, excluded, args.include_tags))
+        text = to_csv(build_tables(recs, excluded, args.tags_apart))
     else:
         from ganbench.reporting.leaderboard import build_leaderboard, leaderboard_json
 

@@ -16,6 +16,12 @@ literature's. For scale: StudioGAN's DCGAN configuration for CIFAR-10 (``src/con
 trains 200,000 generator steps with 2 discriminator updates each (``--steps 200000 --set n_dis=2``).
 ``tests/perf/gpu_check.py`` times a 2,000-step CIFAR-10 run on whatever GPU is present, from which
 a budget's GPU hours follow.
+
+``--budget sngan`` is SN-GAN's CIFAR-10 protocol for a GPU (Miyato et al. 2018, as Mimicry
+reproduces it): the ResNet nets at the published widths (G 256, D 128 channels, 4.2M / 1.1M
+parameters; ``ganbench list`` prints them), 128-d noise, 5 D steps per G step, Adam 2e-4 with
+β = (0, 0.9) decayed linearly to 0 over 100,000 G steps; train it with ``--objective hinge``
+(on ``image/cifar10-cond`` the generator takes cBN and D projection, Miyato & Koyama's cGAN).
 """
 
 import tarfile
@@ -25,7 +31,9 @@ import numpy as np
 from ganbench.core.data import DataFile
 from ganbench.core.task import TaskSpec
 
+from ganbench.domains.image.resnet import SNGAN_SETTINGS
 from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask
+from ganbench.domains.image.conditional import ConditionalImageTask, conditional_spec
 
 ARCHIVE = DataFile("cifar10/cifar-10-binary.tar.gz", None, "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
                    md5="c32a1d4ab5d03f1284b67883e8d87530")
@@ -51,7 +59,8 @@ class CIFAR10(ImageTask):
         data_source="www.cs.toronto.edu/~kriz CIFAR-10 binary version",
         protocol="FID/KID/IS/PR(k=3)/DC(k=5), 10,000 generated vs the 10,000 test images; classifier features by "
                  "default (offline), inception-v3 with local weights as in the literature",
-        budgets={"quick": 300, "default": 5000, "long": 50000},
+        budgets={"quick": 300, "default": 5000, "long": 50000, "sngan": 100_000},
+        budget_settings={"sngan": SNGAN_SETTINGS},
         defaults=IMAGE_DEFAULTS,
         smoke=IMAGE_SMOKE,
     )
@@ -69,3 +78,10 @@ class CIFAR10(ImageTask):
             xs, ys = zip(*(read_cifar_binary(b) for _, b in sorted(blobs)))
             out[f"x_{split}"], out[f"y_{split}"] = np.concatenate(xs), np.concatenate(ys)
         return out
+
+
+class CIFAR10Cond(ConditionalImageTask, CIFAR10):
+    """The class-conditional twin: the same data, classifier and reference split; cBN generator and
+    projection discriminator by default (``--set d_cond=acgan|concat|none``, ``g_cond=concat|none``)."""
+
+    spec = conditional_spec(CIFAR10.spec, "CIFAR-10 32x32, class-conditional (G asked for a class); intra-FID, classifier accuracy, CAS, FID...")

@@ -9,6 +9,7 @@ import numpy as np
 from ganbench.core.task import TaskSpec
 
 from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask
+from ganbench.domains.image.conditional import ConditionalImageTask, conditional_spec
 
 
 class Digits(ImageTask):
@@ -40,3 +41,10 @@ class Digits(ImageTask):
         perm = np.random.RandomState(0).permutation(len(x))
         tr, te = perm[:1297], perm[1297:]
         return {"x_train": x[tr], "y_train": y[tr], "x_test": x[te], "y_test": y[te]}
+
+
+class DigitsCond(ConditionalImageTask, Digits):
+    """The class-conditional twin: the same data, classifier and reference split; cBN generator and
+    projection discriminator by default (``--set d_cond=acgan|concat|none``, ``g_cond=concat|none``)."""
+
+    spec = conditional_spec(Digits.spec, "scikit-learn 8x8 digits, class-conditional (G asked for a digit); intra-FID, classifier accuracy, CAS, FID...")

@@ -15,6 +15,7 @@ from ganbench.core.data import DataFile
 from ganbench.core.task import TaskSpec
 
 from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
+from ganbench.domains.image.conditional import ConditionalImageTask, conditional_spec
 
 _URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FILES = {
@@ -51,3 +52,10 @@ class FashionMNIST(ImageTask):
 
     def _load(self):
         return read_idx_dataset(self.data, FILES)
+
+
+class FashionMNISTCond(ConditionalImageTask, FashionMNIST):
+    """The class-conditional twin: the same data, classifier and reference split; cBN generator and
+    projection discriminator by default (``--set d_cond=acgan|concat|none``, ``g_cond=concat|none``)."""
+
+    spec = conditional_spec(FashionMNIST.spec, "Fashion-MNIST 28x28, class-conditional (G asked for a garment class); intra-FID, classifier accuracy, CAS, FID...")

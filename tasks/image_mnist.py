@@ -10,6 +10,7 @@ from ganbench.core.data import DataFile
 from ganbench.core.task import TaskSpec
 
 from ganbench.domains.image.task import IMAGE_DEFAULTS, IMAGE_METRICS, IMAGE_SMOKE, ImageTask, read_idx_dataset
+from ganbench.domains.image.conditional import ConditionalImageTask, conditional_spec
 
 _URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 FILES = {k: DataFile(f"mnist/{f}", None, _URL + f, md5=md5) for k, (f, md5) in {
@@ -41,3 +42,10 @@ class MNIST(ImageTask):
 
     def _load(self):
         return read_idx_dataset(self.data, FILES)
+
+
+class MNISTCond(ConditionalImageTask, MNIST):
+    """The class-conditional twin: the same data, classifier and reference split; cBN generator and
+    projection discriminator by default (``--set d_cond=acgan|concat|none``, ``g_cond=concat|none``)."""
+
+    spec = conditional_spec(MNIST.spec, "MNIST 28x28, class-conditional (G asked for a digit); intra-FID, classifier accuracy, CAS, FID...")

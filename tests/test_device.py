@@ -185,7 +185,7 @@ def test_forward_and_backward_passes_on_meta_make_nothing_elsewhere(task_name):
     penalty lands on the CPU and the guard sees it (no values are computed, so this is instant)."""
     from ganbench.domains.sequence.discriminator import CNNDiscriminator
     from ganbench.domains.sequence.rollout import policy_gradient_loss, rollout_rewards
-    from ganbench.objectives.regularizers import gradient_penalty, r1_penalty
+    from ganbench.remedies.penalties import gradient_penalty, r1_penalty
 
     state = _state(task_name, build_objective("ns"), {"gumbel": False} if task_name.startswith("text/") else {})
     rng = torch.Generator().manual_seed(0)  # meta has no generator; meta draws ignore it

@@ -103,7 +103,7 @@ def test_build_net_names_the_choices(tasks):
 
 
 @pytest.mark.parametrize("setting, message", [
-    ("g_arch=resnet-9000", "unknown generator net 'resnet-9000' (g_arch): choose one of mlp-generator, dcgan-generator, lstm-generator"),
+    ("g_arch=resnet-9000", "unknown generator net 'resnet-9000' (g_arch): choose one of mlp-generator, dcgan-generator, resnet-generator, lstm-generator"),
     ("g_arch=mlp-discriminator", "g_arch=mlp-discriminator is a discriminator net, not a generator"),
     ("g_arch=dcgan-generator", "g_arch=dcgan-generator builds for images tasks, not points: choose one of mlp-generator"),
     ("d_arch=cnn-discriminator", "d_arch=cnn-discriminator builds for tokens or smiles tasks, not points: choose one of mlp-discriminator"),

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from ganbench.core.config import resolve
 from ganbench.objectives import build_objective
-from ganbench.objectives.regularizers import gradient_penalty, r1_penalty
+from ganbench.remedies.penalties import gradient_penalty, r1_penalty
 from ganbench.engine.trainer import TrainState, make_optimizer, seed_everything
 from ganbench.tasks import TASKS
 

@@ -219,11 +219,12 @@ def test_env_plugins_load_like_the_option(tmp_path):
 # -- the rules, in this process, against fresh registries --------------------------------------------
 @pytest.fixture
 def fresh(monkeypatch):
-    """Fresh task/objective/metric/net registries (no entry points) for load_plugin to fill."""
+    """Fresh task/objective/metric/net/remedy registries (no entry points) for load_plugin to fill."""
     regs = {"task": Registry("task", base="ganbench.core.task:Task"),
             "objective": Registry("objective", base="ganbench.objectives.base:Objective"),
             "metric": Registry("metric", base="ganbench.metrics.base:MetricFamily"),
-            "net": Registry("net", base="torch.nn:Module")}
+            "net": Registry("net", base="torch.nn:Module"),
+            "remedy": Registry("remedy", base="ganbench.remedies.base:Remedy")}
     regs["task"].register("toy/ring8", "ganbench.tasks.toy_ring8:Ring8", "ring")
     by_target = dict(zip(plugins.PLUGIN_REGISTRIES, regs.values()))
     monkeypatch.setattr(plugins, "_registry", lambda target: by_target[target])
@@ -277,7 +278,7 @@ def test_clashing_names_are_refused_naming_both_origins(fresh, tmp_path):
 
 def test_a_file_that_defines_no_plugin_is_refused(fresh, tmp_path):
     path = _file(tmp_path, "empty.py", NET_PLUGIN.replace("TinyD", "Helper2").replace('net_name = "tiny-d"', ""))
-    with pytest.raises(UserError, match="defines no task, objective, metric family or net"):
+    with pytest.raises(UserError, match="defines no task, objective, metric family, net or remedy"):
         plugins.load_plugin(path)
 
 
@@ -332,3 +333,29 @@ def test_module_plugin_registers_what_its_package_defines(fresh, tmp_path, monke
     # the same class reached a second way (say its entry point too) is one entry, not a clash
     fresh["net"].add_plugin("tiny-d", fresh["net"].get("tiny-d"), "plugin other 1", "again")
     assert fresh["net"].entry("tiny-d").origin == "plugin module pkgplug"
+
+
+REMEDY_PLUGIN = '''
+from ganbench.remedies.base import Remedy
+
+class Jitter(Remedy):
+    """adds a little noise to what D sees"""
+    name = "jitter"
+    keys = {"jitter": 0.0}
+
+    def transform(self, x, state):
+        return x + float(self.cfg["jitter"]) * 0.0
+
+
+class NoKeys(Remedy):
+    name = "nokeys"
+'''
+
+
+def test_a_remedy_plugin_registers_with_its_keys_and_must_declare_them(fresh, tmp_path):
+    good, bad = REMEDY_PLUGIN.split("class NoKeys")
+    plugins.load_plugin(_file(tmp_path, "rem.py", good))
+    entry = fresh["remedy"].entry("jitter")
+    assert entry.meta["keys"] == {"jitter": 0.0} and entry.is_plugin
+    with pytest.raises(UserError, match="remedy NoKeys: a remedy needs keys"):
+        plugins.load_plugin(_file(tmp_path, "rem2.py", "from ganbench.remedies.base import Remedy\nclass NoKeys" + bad))

@@ -76,8 +76,9 @@ def test_no_mean_rank_over_unequal_task_sets():
 
 
 def test_rows_name_the_settings_that_differ_from_the_defaults():
-    """A run of ns with another architecture is its own, readable row; a tag wins over the settings;
-    records from before variants were recorded keep their plain label."""
+    """A run of ns with another architecture is its own, readable row; a tag wins over the settings,
+    not over the remedies (the EMA here), which the row always names; records from before variants
+    were recorded keep their plain label."""
     from ganbench.core.config import variant
 
     defaults = {"steps": 100, "lr_g": 2e-4, "g_arch": "mlp-generator", "seed": 0, "checkpoint_every": 10}
@@ -87,7 +88,7 @@ def test_rows_name_the_settings_that_differ_from_the_defaults():
     arch["variant"] = {"g_arch": "my-mlp", "lr_g": 1e-4}
     tagged["variant"], tagged["tag"] = {"ema": 0.999}, "ema"
     (table,) = build_tables([plain, arch, tagged])
-    assert sorted(r.label for r in table.rows) == ["ns", "ns[ema]", "ns[g_arch=my-mlp,lr_g=0.0001]"]
+    assert sorted(r.label for r in table.rows) == ["ns", "ns+ema=0.999[ema]", "ns[g_arch=my-mlp,lr_g=0.0001]"]
 
 
 def test_runs_claimed_by_two_different_records_are_named_in_the_notes_never_averaged():

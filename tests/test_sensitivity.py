@@ -221,8 +221,8 @@ def test_report_from_a_real_folder(toy_runs):
     eng.reevaluate(toy_runs, ["all"], device="cpu", log=None)
     report = sensitivity_report(load_records(toy_runs).records)
     (t,) = report["tasks"]
-    assert sorted(m["method"].split("[")[0] for m in t["methods"]) == ["hinge", "ns", "ns"]
-    assert "ns[ema]" in {m["method"] for m in t["methods"]}  # the tag names the row, as in the leaderboard
+    assert sorted(m["method"].split("[")[0] for m in t["methods"]) == ["hinge", "ns", "ns+ema=0.5"]
+    assert "ns+ema=0.5[ema]" in {m["method"] for m in t["methods"]}  # remedy and tag name the row, as in the leaderboard
     assert [v["name"] for v in t["variants"]] == ["samples-half", "samples-double"]
     assert all(v["n_methods"] == 3 for v in t["variants"])
 

@@ -16,6 +16,7 @@ from ganbench.core.errors import DataNotFoundError, UserError
 from ganbench.engine.evaluator import evaluate_samples
 from ganbench.metrics import METRICS
 from ganbench.objectives import OBJECTIVES, build_objective
+from ganbench.objectives.inputs import split_labels
 from ganbench.engine.trainer import TrainState, make_optimizer, seed_everything
 from ganbench.tasks import TASKS
 
@@ -106,9 +107,11 @@ def test_samples_have_the_shape_of_real_data(name):
     except DataNotFoundError as exc:
         pytest.skip(str(exc))
     rng = torch.Generator().manual_seed(0)
-    real = task.real_batch(4, rng)
-    fake = task.sample(G, 4, rng)
-    assert len(fake) == 4
+    real, real_labels = split_labels(task.real_batch(4, rng))  # a class-conditional task: (x, y)
+    fake, fake_labels = split_labels(task.sample(G, 4, rng))
+    assert len(fake) == 4 and (real_labels is None) == (fake_labels is None)
+    if fake_labels is not None:
+        assert len(fake_labels) == len(real_labels) == 4
     if isinstance(real, torch.Tensor) and isinstance(fake, torch.Tensor) and task.spec.continuous:
         assert fake.shape[1:] == real.shape[1:]
 

@@ -102,3 +102,22 @@ def test_prediction_samples_are_scored_behind_their_contexts():
     assert right["fvd_local"].value == pytest.approx(0.0, abs=1e-6)
     rolled = evaluate_samples(task, np.roll(truth, 1, axis=0))  # every prediction behind another video's context
     assert rolled["psnr"].value < 20 and rolled["fvd_local"].value > 0
+
+
+@pytest.mark.parametrize("setting, works", [
+    ("r1_gamma=1.0", True), ("lecam_weight=0.3", True), ("spectral_norm=true", True),
+    ("pack=2", False), ("diffaugment=color", False), ("unroll=2", False), ("instance_noise=0.1", False),
+])
+def test_conditional_steps_compose_penalties_and_refuse_what_reshapes_inputs(tmp_path, capsys, setting, works):
+    """The conditional step (restoration, video prediction) composes the remedies' loss terms and
+    changed nets; a remedy that changes what D is shown or whom G answers to is refused at
+    configuration time with one line, never silently left out."""
+    from ganbench.cli import main
+
+    code = main(["run", "image/sr4x-digits", "-o", "ns", "--steps", "2", "--set", setting, "--results",
+                 str(tmp_path), "--no-progress", "--no-table", "--tag", "t"])
+    err = capsys.readouterr().err
+    if works:
+        assert code == 0, err
+    else:
+        assert code == 2 and "whom G answers to" in err and err.count("\n") == 1 and not list(tmp_path.glob("*.json"))

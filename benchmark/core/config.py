@@ -33,6 +33,11 @@ run although it was not one: its provenance is the only trace, so re-run it to h
 deterministic algorithms switched on (the CPU's kernels are deterministic anyway) and uncompiled.
 The device itself is no key: it is provenance (a run may resume on another device).
 ``lr_decay`` (release 6): every earlier run trained at constant learning rates (``none``).
+The remedies' keys (release 7: ``pack``, ``mbstd``, ``unroll``, ... — :mod:`ganbench.remedies`,
+read from its registry lines, so a new remedy adds its keys here by being registered): every
+earlier run trained without them, i.e. with each at its *off* value. A plugin's remedy keys
+follow the same rule. Every config holds every remedy key (``--set`` needs the key to exist),
+a layer just above :data:`BASE_DEFAULTS`.
 To add a key later: append it here with its release and its old-behaviour values;
 tests/test_config.py re-hashes every committed record.
 
@@ -55,6 +60,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from ganbench.core.errors import UserError
+from ganbench.remedies import new_keys as new_remedy_keys
 
 BASE_DEFAULTS: dict[str, Any] = {
     "steps": 5000,
@@ -86,6 +92,9 @@ class AddedKey:
 
     release: int  # the config release that added it
     legacy: frozenset  # values that do what configs without the key did
+    # keys whose presence marks a family of configs that held this key from the first release
+    # (image configs held spectral_norm): there it stays in the hash whatever its value
+    hashed_with: frozenset = frozenset()
 
 
 ADDED_KEYS: dict[str, AddedKey] = {
@@ -103,12 +112,16 @@ ADDED_KEYS: dict[str, AddedKey] = {
     # log.csv's cadence (release 7): cadence, never in the hash (NON_SEMANTIC); earlier runs logged every step
     "log_every": AddedKey(7, frozenset({1})),
 }
+REMEDIES_RELEASE = 7  # the remedies' keys (release 7), each off in every earlier run
+ADDED_KEYS.update({key: AddedKey(REMEDIES_RELEASE, frozenset({off}), frozenset(marks))
+                   for key, (off, marks) in new_remedy_keys(builtin_only=True, with_marks=True).items()})
 
 
 def resolve(task_spec, objective, overrides: Mapping[str, Any] | None = None, steps: int | None = None,
             budget: str | None = None) -> dict[str, Any]:
     """The full config of one run of ``objective`` on the task described by ``task_spec``."""
     cfg: dict[str, Any] = dict(BASE_DEFAULTS)
+    cfg.update(new_remedy_keys())  # every remedy's keys, off (ganbench.remedies)
     cfg.update(objective.defaults)
     task_defaults = dict(task_spec.defaults)
     per_objective = task_defaults.pop("per_objective", {})
@@ -324,13 +337,21 @@ def config_hash(cfg: Mapping[str, Any], data: Mapping[str, str] | None = None) -
     :data:`ADDED_KEYS` at a legacy value left out, so that configs from before they existed keep
     their hash) and, where the task reads user files, their checksums ``data`` (``{name: sha256}``,
     :meth:`ganbench.core.task.Task.data_identity`). No data, the hash of every release-1 record."""
-    semantic = {k: v for k, v in cfg.items() if k not in NON_SEMANTIC and not _legacy(k, v)}
+    plugin_off = {k: off for k, off in new_remedy_keys().items() if k not in ADDED_KEYS}
+    semantic = {k: v for k, v in cfg.items() if k not in NON_SEMANTIC and not _legacy(k, v, cfg)
+                and not (k in plugin_off and _same(v, plugin_off[k]))}
     identity = {"config": semantic, "data": dict(data)} if data else semantic
     blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _legacy(key: str, value: Any) -> bool:
-    """Whether ``value`` is one of ``key``'s legacy values, of the same type (``True`` is not ``1``)."""
+def _legacy(key: str, value: Any, cfg: Mapping[str, Any]) -> bool:
+    """Whether ``value`` is one of ``key``'s legacy values, of the same type (``True`` is not ``1``),
+    in a config of a family that did not hold the key before it was added."""
     added = ADDED_KEYS.get(key)
-    return added is not None and any(type(value) is type(old) and value == old for old in added.legacy)
+    return (added is not None and any(_same(value, old) for old in added.legacy)
+            and not any(mark in cfg for mark in added.hashed_with))
+
+
+def _same(value: Any, old: Any) -> bool:
+    return type(value) is type(old) and value == old

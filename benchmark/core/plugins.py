@@ -3,7 +3,7 @@
 Two ways in, one set of rules:
 
 * **An installed distribution** declares entry points in the groups ``ganbench.tasks``,
-  ``ganbench.objectives``, ``ganbench.metrics`` and ``ganbench.nets``
+  ``ganbench.objectives``, ``ganbench.metrics``, ``ganbench.nets`` and ``ganbench.remedies``
   (``toy/ring8-wide = "my_gan.tasks:RingWide"``). Each registry reads its group lazily, the first
   time it is listed, searched or asked for a name. A plugin that fails to import or breaks the
   rules below is recorded in the registry's ``plugin_errors`` (``ganbench list`` shows one line
@@ -28,6 +28,7 @@ objective  ``ganbench.objectives.base.Objective``   its own ``name``
 metric     ``ganbench.metrics.base.MetricFamily``   every key of its own ``provides`` ({name: "max"|"min"})
 net        ``torch.nn.Module``                      ``net_name``; needs ``role`` ("generator" |
                                                     "discriminator") and classmethod ``from_config(task, cfg)``
+remedy     ``ganbench.remedies.base.Remedy``        its own ``name``; needs ``keys`` ({config key: off value})
 =========  =======================================  ==============================================
 
 An entry point's name must be the name the class declares (for a metric family: one of its
@@ -59,7 +60,7 @@ ROLES = ("generator", "discriminator")
 
 # the registries plugins may add to (imported when plugins are loaded, never at import time)
 PLUGIN_REGISTRIES = ("ganbench.tasks:TASKS", "ganbench.objectives:OBJECTIVES", "ganbench.metrics:METRICS",
-                     "ganbench.nets:NETS")
+                     "ganbench.nets:NETS", "ganbench.remedies:REMEDIES")
 
 
 # -- what a plugin class must declare -------------------------------------------------------------
@@ -107,6 +108,19 @@ def _net_names(cls: type) -> list[tuple[str, dict]]:
     return [(name, {"role": getattr(cls, "role", None)})] if isinstance(name, str) and name else []
 
 
+def _remedy_names(cls: type) -> list[tuple[str, dict]]:
+    name = _own(cls, "name")
+    keys = getattr(cls, "keys", None)
+    return [(name, {"keys": dict(keys or {}), "release": None if keys is None else 7})] if isinstance(name, str) and name else []
+
+
+def _remedy_check(cls: type) -> str | None:
+    keys = getattr(cls, "keys", None)
+    if not isinstance(keys, dict) or not keys:
+        return "a remedy needs keys = {config key: off value}, the settings that switch it on"
+    return None
+
+
 def _net_check(cls: type) -> str | None:
     if getattr(cls, "role", None) not in ROLES:
         return f"a net needs role = 'generator' or 'discriminator', got {getattr(cls, 'role', None)!r}"
@@ -120,6 +134,7 @@ CONTRACTS: dict[str, Contract] = {
     "objective": Contract("name", _objective_names),
     "metric": Contract("provides = {name: direction}", _metric_names, _metric_check),
     "net": Contract("net_name", _net_names, _net_check),
+    "remedy": Contract("name", _remedy_names, _remedy_check),
 }
 
 
@@ -284,8 +299,8 @@ def load_plugin(spec: str) -> str:
                 registry.add_plugin(name, cls, origin, summary_of(cls), **meta)
                 added.append(name)
     if not added:
-        raise UserError(f"{origin} defines no task, objective, metric family or net: a class needs its own "
-                        f"spec (Task), name (Objective), provides (MetricFamily) or net_name (nn.Module net)")
+        raise UserError(f"{origin} defines no task, objective, metric family, net or remedy: a class needs its own "
+                        f"spec (Task), name (Objective, Remedy), provides (MetricFamily) or net_name (nn.Module net)")
     _loaded_specs[spec] = origin
     return origin
 

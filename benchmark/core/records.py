@@ -404,12 +404,25 @@ def _one_record_per_run(found: list[dict]) -> tuple[list[dict], list[dict], list
     return [r for r in found if id(r) not in left_out], excluded, problems
 
 
+def method_and_variant(rec: dict) -> tuple[str, dict]:
+    """(the objective with the remedies its variant switches on, ``ns+pack=2``; the rest of its variant)."""
+    from ganbench.core.config import variant_label
+    from ganbench.remedies import remedy_of_key
+
+    variant = dict(rec.get("variant") or {})
+    remedy_keys = remedy_of_key()
+    remedies = {k: variant.pop(k) for k in list(variant) if k in remedy_keys}
+    return rec["objective"] + "".join(f"+{variant_label({k: v})}" for k, v in sorted(remedies.items())), variant
+
+
 def run_label(rec: dict) -> str:
-    """A record's method as its table row names it: the objective, then its tag or its variant."""
+    """A record's method as its table row names it: the objective, the remedies its variant switches
+    on (``ns+pack=2``, whatever the tag), then its tag or the rest of its variant."""
     from ganbench.core.config import variant_label
 
-    suffix = rec.get("tag") or variant_label(rec.get("variant") or {})
-    return f"{rec['objective']}[{suffix}]" if suffix else rec["objective"]
+    method, variant = method_and_variant(rec)
+    suffix = rec.get("tag") or variant_label(variant)
+    return f"{method}[{suffix}]" if suffix else method
 
 
 def describe_run(rec: dict) -> str:

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import torch
 
 from ganbench.core.errors import UserError
+from ganbench.core.labelled import unlabelled
 from ganbench.core.device import module_device, same_device, sample_batch, seeded_generator
 from ganbench.metrics import METRICS, MetricValue
 
@@ -51,8 +52,9 @@ def evaluate_batches(task, batches: Iterable, metric_names: Iterable[str] | None
     families = [METRICS.get(wanted[0])(task, metrics=wanted, **opts)
                 for wanted in metric_families(names).values()]
     for batch in batches:
+        bare = unlabelled(batch)  # families that do not read labels see the samples alone
         for family in families:
-            family.update(batch)
+            family.update(batch if getattr(family, "takes_labels", False) else bare)
     out: dict[str, MetricValue] = {}
     for family in families:
         values = family.compute()

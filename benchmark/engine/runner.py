@@ -29,6 +29,7 @@ from ganbench.core.errors import UserError
 from ganbench.core.paths import ensure_inside, refuse_links
 from ganbench.engine.evaluator import evaluate_generator
 from ganbench.objectives import build_objective
+from ganbench.remedies import compose
 from ganbench.core.records import (MAX_ERROR_CHARS, MAX_TRACEBACK_CHARS, Existing, bounded_text, existing_run,
                                    finish_record, new_record, run_id, set_aside_failure, write_record)
 from ganbench.engine.runlock import RunLock
@@ -123,6 +124,7 @@ def prepare(req: RunRequest):
     objective = build_objective(req.objective)
     cfg = config_mod.resolve(task.spec, objective, req.overrides, steps=req.steps, budget=req.budget)
     objective.check(task, cfg)
+    compose(cfg).check(task, objective, cfg)  # a remedy that does not fit the task or objective fails now
     return task, objective, cfg
 
 

@@ -48,6 +48,8 @@ from ganbench.engine.steplog import StepLog, log_interval
 from ganbench.engine.threads import apply_threads, run_threads
 from ganbench.core.config import config_hash
 from ganbench.core.errors import UserError
+from ganbench.remedies import compose
+from ganbench.remedies.base import Remedies
 
 CHECK_PARAMS_EVERY = 50  # steps between scans of the parameters for NaN/inf
 
@@ -67,7 +69,12 @@ class TrainState:
     extras: dict = field(default_factory=dict)  # objective-owned state that must be checkpointed
     scalers: dict = field(default_factory=dict)  # fp16 gradient scalers by net ("g", "d"); empty otherwise
     skipped: int = 0  # optimizer steps the fp16 scaler skipped during the current training step
+    remedies: Remedies | None = None  # the run's remedies (ganbench.remedies); default: those cfg switches on
     _params: dict = field(default_factory=dict, repr=False)  # each net's parameter list, walked once
+
+    def __post_init__(self) -> None:
+        if self.remedies is None:  # nets built by the caller: the remedies that change the nets must build them
+            self.remedies = compose(self.cfg)
 
     def _parameters(self, which: str, net: nn.Module) -> list:
         """The net's parameters, listed once: walking the module tree every optimizer step is
@@ -216,14 +223,16 @@ def train(task, objective, cfg: dict, seed: int, run_dir: Path, progress: bool |
     total = int(cfg["steps"])
 
     seed_everything(seed)
-    G, D = task.build_models({**cfg, "seed": seed})  # the seed lets a config name per-seed inputs
+    remedies = compose(cfg)
+    G, D = remedies.build(task, {**cfg, "seed": seed})  # the seed lets a config name per-seed inputs
     G = G.to(device)
     D = D.to(device) if D is not None else None
     opt_g = make_optimizer(G.parameters(), cfg, "g") if any(True for _ in G.parameters()) else None
     opt_d = make_optimizer(D.parameters(), cfg, "d") if D is not None and any(True for _ in D.parameters()) else None
     rng = seeded_generator(device, seed)
     scalers = {k: grad_scaler(device, cfg.get("amp", "fp32")) for k, opt in (("g", opt_g), ("d", opt_d)) if opt is not None}
-    state = TrainState(task, cfg, G, D, opt_g, opt_d, rng, scalers={k: v for k, v in scalers.items() if v is not None})
+    state = TrainState(task, cfg, G, D, opt_g, opt_d, rng, scalers={k: v for k, v in scalers.items() if v is not None},
+                       remedies=remedies)
     ema_decay = float(cfg.get("ema", 0.0))
     G_ema = copy.deepcopy(G).eval() if ema_decay > 0 else None  # before compiling: a copy of a compiled net calls the original
     if cfg.get("compile"):

@@ -31,6 +31,8 @@ NETS.register("mlp-generator", "ganbench.nets.mlp:MLPGenerator", "ReLU MLP with 
 NETS.register("mlp-discriminator", "ganbench.nets.mlp:MLPDiscriminator", "maxout MLP over points (PacGAN/VEEGAN 2-D nets)", role="discriminator")
 NETS.register("dcgan-generator", "ganbench.domains.image.nets:DCGANGenerator", "DCGAN: projected noise, stride-2 transposed convs, batch norm, tanh", role="generator")
 NETS.register("dcgan-discriminator", "ganbench.domains.image.nets:DCGANDiscriminator", "DCGAN: stride-2 convs, LeakyReLU(0.2), optional spectral norm, no batch norm", role="discriminator")
+NETS.register("resnet-generator", "ganbench.domains.image.resnet:ResNetGenerator", "SN-GAN ResNet: up-blocks with batch norm (conditional BN on class-conditional tasks), optional SAGAN self-attention", role="generator")
+NETS.register("resnet-discriminator", "ganbench.domains.image.resnet:ResNetDiscriminator", "SN-GAN ResNet: spectrally normalised down-blocks, sum pooling, optional SAGAN self-attention", role="discriminator")
 NETS.register("lstm-generator", "ganbench.domains.sequence.generator:SequenceGenerator", "autoregressive LSTM over tokens (SeqGAN sizes; Gumbel-softmax relaxation)", role="generator")
 NETS.register("cnn-discriminator", "ganbench.domains.sequence.discriminator:CNNDiscriminator", "SeqGAN's text CNN with a highway layer over token sequences", role="discriminator")
 
@@ -72,9 +74,45 @@ def net_class(name: Any, role: str, sample_kind: str | None = None) -> type:
     return cls
 
 
+# the task each kind of net is counted on in `ganbench list` (its default config, the net swapped in)
+COUNT_ON = {"points": "toy/ring8", "images": "image/cifar10", "tokens": "text/oracle-tiny"}
+
+
+def parameter_counts(name: str) -> list[tuple[str, int]]:
+    """[(what, parameter count)] of net ``name``: on the task :data:`COUNT_ON` names for its first
+    sample kind, at that task's default config, and at the net's ``published`` widths if it has
+    them. Empty when it cannot be built here (a task needing data that is absent)."""
+    from ganbench.core.config import resolve
+    from ganbench.objectives import build_objective
+    from ganbench.tasks import TASKS
+
+    cls = NETS.get(name)
+    role = NETS.entry(name).meta.get("role")
+    kinds = getattr(cls, "sample_kinds", None) or tuple(COUNT_ON)
+    task_name = next((COUNT_ON[k] for k in kinds if k in COUNT_ON), None)
+    if task_name is None:
+        return []
+    out = []
+    try:
+        task = TASKS.get(task_name)()
+        cfg = resolve(task.spec, build_objective("ns"), {ROLE_KEYS[role]: name})
+        out.append((f"{task_name} defaults", _count(build_net(name, role, task, cfg))))
+        published = getattr(cls, "published", None)
+        if published:
+            widths = ",".join(f"{k}={v}" for k, v in published.items())
+            out.append((f"published {widths}", _count(build_net(name, role, task, {**cfg, **published}))))
+    except Exception:  # noqa: BLE001 - a listing never fails on one net (e.g. a data file absent here)
+        return out
+    return out
+
+
+def _count(net) -> int:
+    return sum(p.numel() for p in net.parameters())
+
+
 def build_net(name: Any, role: str, task, cfg: Mapping[str, Any]):
     """Build net ``name`` for ``task`` from the config: the one place a task turns g_arch/d_arch into a module."""
     return net_class(name, role).from_config(task, cfg)
 
 
-__all__ = ["NETS", "ROLE_KEYS", "build_net", "net_class", "names_for", "serves"]
+__all__ = ["NETS", "ROLE_KEYS", "build_net", "net_class", "names_for", "parameter_counts", "serves"]

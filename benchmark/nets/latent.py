@@ -25,15 +25,18 @@ class LatentGenerator(nn.Module):
     def latent(self, n: int, rng: torch.Generator) -> torch.Tensor:
         return randn((n, self.latent_dim), generator=rng, device=module_device(self))
 
-    def generate(self, n: int, rng: torch.Generator) -> torch.Tensor:
-        return self(self.latent(n, rng))
+    def generate(self, n: int, rng: torch.Generator, y: torch.Tensor | None = None) -> torch.Tensor:
+        """``n`` samples; a class-conditional generator is asked for the labels ``y``."""
+        z = self.latent(n, rng)
+        return self(z) if y is None else self(z, y)
 
     @torch.no_grad()
-    def sample(self, n: int, rng: torch.Generator, batch: int | None = None) -> torch.Tensor:
+    def sample(self, n: int, rng: torch.Generator, batch: int | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
         batch = batch or sample_batch(module_device(self), self.sample_batch)
         was_training = self.training
         self.eval()
         try:
-            return torch.cat([self(self.latent(min(batch, n - i), rng)) for i in range(0, n, batch)])
+            return torch.cat([self.generate(min(batch, n - i), rng, None if y is None else y[i:i + batch])
+                              for i in range(0, n, batch)])
         finally:
             self.train(was_training)

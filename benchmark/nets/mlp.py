@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganbench.nets.critic import SequentialCritic
 from ganbench.nets.facts import point_dim
 from ganbench.nets.latent import LatentGenerator
 
@@ -58,7 +59,7 @@ class MLPGenerator(LatentGenerator):
         return self.net(z)
 
 
-class MLPDiscriminator(nn.Module):
+class MLPDiscriminator(SequentialCritic, nn.Module):
     role = "discriminator"
     sample_kinds = ("points",)
 

@@ -17,7 +17,6 @@ import torch
 
 from ganbench.core.device import autocast, check_amp, module_device
 from ganbench.core.errors import UserError
-from ganbench.objectives.regularizers import discriminator_penalty
 
 
 class Objective:
@@ -51,8 +50,12 @@ def forward_precision(state):
 class AdversarialObjective(Objective):
     """n_dis discriminator updates, then one generator update, on the losses a subclass defines.
 
-    ``d_out_real``/``d_out_fake`` are raw discriminator outputs (logits / critic values).
-    Regularisers (``gp_weight``, ``r1_gamma``) come from the config and work with any objective.
+    ``d_out_real``/``d_out_fake`` are raw discriminator outputs (logits / critic values). What D
+    is shown and what is added to its loss come from the run's remedies (``state.remedies``,
+    :mod:`ganbench.remedies`: packing, augmentation, penalties such as ``gp_weight`` and
+    ``r1_gamma``, the unrolled look-ahead), composed with any objective. On a class-conditional
+    task D judges samples under their labels (:mod:`ganbench.objectives.inputs`) and an AC-GAN
+    discriminator's class cross-entropy joins both losses, weighted by ``acgan_weight``.
     Forward passes run in the config's precision (``amp``); the losses read the outputs in fp32
     (a no-op in fp32 runs), so a bf16 logit never feeds a log-sigmoid directly.
     """
@@ -74,26 +77,39 @@ class AdversarialObjective(Objective):
         own = state.task.adversarial_step(self, state)  # a conditional task feeds the condition to G and D
         if own is not None:
             return own
-        cfg = state.cfg
-        bs = int(cfg["batch_size"])
+        remedies = state.remedies
         logs: dict[str, float] = {}
-        for _ in range(int(cfg["n_dis"])):
-            real = state.real_batch()
+        for _ in range(int(state.cfg["n_dis"])):
             with forward_precision(state):
-                with torch.no_grad():
-                    fake = state.G.generate(bs, state.rng)
-                out_real, out_fake = state.D(real).float(), state.D(fake).float()
-                loss_d = self.d_loss(out_real, out_fake)
-                penalty = discriminator_penalty(state.D, real, fake, cfg, state.rng)
+                loss_d, penalty, class_loss = self.critic_loss(state, state.D, remedies)
                 total = loss_d + penalty if penalty is not None else loss_d
+                if class_loss is not None:
+                    total = total + float(state.cfg.get("acgan_weight", 1.0)) * class_loss
             logs["grad_norm_d"] = state.optimize("d", total)
             logs["loss_d"] = float(loss_d.detach())
             if penalty is not None:
                 logs["penalty_d"] = float(penalty.detach())
+            if class_loss is not None:
+                logs["class_loss_d"] = float(class_loss.detach())
         with forward_precision(state):
-            fake = state.G.generate(bs, state.rng)
-            out_real = state.D(state.real_batch()).float() if self.g_needs_real else None
-            loss_g = self.g_loss(state.D(fake).float(), out_real)
-        logs["grad_norm_g"] = state.optimize("g", loss_g)
+            critic = remedies.generator_critic(state, self)  # D, or its unrolled look-ahead
+            out_fake, class_loss = remedies.fake(state, int(state.cfg["batch_size"])).judge(critic)
+            out_real = remedies.real(state).score(critic) if self.g_needs_real else None
+            loss_g = self.g_loss(out_fake, out_real)
+            total = loss_g if class_loss is None else loss_g + float(state.cfg.get("acgan_weight", 1.0)) * class_loss
+        logs["grad_norm_g"] = state.optimize("g", total)
         logs["loss_g"] = float(loss_g.detach())
         return logs
+
+    def critic_loss(self, state, critic, remedies, lookahead: bool = False):
+        """D's loss on one fresh real and generated batch as ``critic`` judges them: (the objective's
+        loss, the remedies' penalty or None, AC-GAN's class cross-entropy or None). ``lookahead``:
+        inside the unrolled look-ahead, where the generated batch keeps its graph to G."""
+        real = remedies.real(state)
+        with contextlib.nullcontext() if lookahead else torch.no_grad():
+            fake = remedies.fake(state, int(state.cfg["batch_size"]))
+        (out_real, cls_real), (out_fake, cls_fake) = real.judge(critic), fake.judge(critic)
+        loss_d = self.d_loss(out_real, out_fake)
+        penalty = remedies.penalty(state, critic, real, fake, out_real, out_fake, lookahead)
+        class_loss = cls_real + cls_fake if cls_real is not None else None
+        return loss_d, penalty, class_loss

@@ -474,7 +474,7 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
         out.append("</section>")
     if lb.exploratory_tables:
         out.append('<section id="exploratory"><h2>Exploratory runs</h2><p class="notes">Runs under a protocol that is '
-                   "none of their task's named budgets, and tagged variants of a named protocol: each table holds one "
+                   "none of their task's named budgets (and, with --tags-apart, tagged variants): each table holds one "
                    "protocol, and none of these rows takes part in a named protocol's ranking, the summary or the "
                    "matrix.</p>")
         for t in lb.exploratory_tables:
@@ -511,10 +511,10 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
 
 def write_html_report(records: list[dict], out_dir: str | Path, command: str = "", source: str = "",
                       problems: Iterable = (), test: str = "t", title: str = "ganbench leaderboard",
-                      excluded: list[dict] = (), compare: list[str] | None = None, include_tags: bool = False) -> Path:
+                      excluded: list[dict] = (), compare: list[str] | None = None, tags_apart: bool = False) -> Path:
     from ganbench.core.atomic import atomic_write_text
 
-    lb = build_leaderboard(records, test, excluded=excluded, compare=compare, include_tags=include_tags,
+    lb = build_leaderboard(records, test, excluded=excluded, compare=compare, tags_apart=tags_apart,
                            source=source or None)
     path = Path(out_dir) / "index.html"
     atomic_write_text(path, render_html(lb, title, command, source, problems))

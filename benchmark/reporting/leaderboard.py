@@ -103,15 +103,15 @@ def matrix_tables(tables: list[TaskTable], rankings: dict) -> list[TaskTable]:
 
 
 def build_leaderboard(records: list[dict], test: str = "t", published: Published | None = None,
-                      excluded: list[dict] = (), compare: list[str] | None = None, include_tags: bool = False,
+                      excluded: list[dict] = (), compare: list[str] | None = None, tags_apart: bool = False,
                       drift: Drift | None = None, source=None) -> Leaderboard:
     """``excluded``: records two of which claim one run (:class:`ganbench.core.records.LoadedRecords`),
     named in their task's notes and never used. ``compare``: the methods of the cross-task summary
-    (default: the largest block of methods that all ran the same tasks). ``include_tags``: tagged
-    variants join their protocol's table. ``drift``: cross-machine re-runs (default: those found
+    (default: the largest block of methods that all ran the same tasks). ``tags_apart``: tagged
+    variants of a named protocol are shown apart, as exploratory runs. ``drift``: cross-machine re-runs (default: those found
     under ``source``, the results folder)."""
     family(test)  # an unknown test name fails here
-    tables = build_tables(records, excluded, include_tags)
+    tables = build_tables(records, excluded, tags_apart)
     comparisons = {t.key: compare_to_best(t, test) for t in tables}
     ranked = rank_tasks(tables)
     rankings = {r.table_key: r for r in ranked}
@@ -131,10 +131,10 @@ def build_leaderboard(records: list[dict], test: str = "t", published: Published
 
 
 def leaderboard_markdown(records: list[dict], source: str = "", command: str = "", test: str = "t",
-                         excluded: list[dict] = (), compare: list[str] | None = None, include_tags: bool = False) -> str:
+                         excluded: list[dict] = (), compare: list[str] | None = None, tags_apart: bool = False) -> str:
     from ganbench.reporting.markdown import render_markdown
 
-    lb = build_leaderboard(records, test, excluded=excluded, compare=compare, include_tags=include_tags,
+    lb = build_leaderboard(records, test, excluded=excluded, compare=compare, tags_apart=tags_apart,
                            source=source or None)
     return render_markdown(lb, source=source, command=command)
 

@@ -15,9 +15,9 @@ from ganbench.reporting.tables import TaskTable, best_rows, code_line, column_li
 
 INTRO = ("Each table ranks one **protocol** of a task: the same training budget (pre-training from another run's "
          "snapshot counted), the settings the task's budgets fix, and the same evaluation of the main metric (★). "
-         "Named protocols (a task's budgets: `default` first) come first; runs under any other protocol, and tagged "
-         "variants, are under *Exploratory runs*, never in a named protocol's ranking. A row is a method: its objective "
-         "and the settings that differ from its defaults under the table's protocol. Mean ± sample std over seeds of the "
+         "Named protocols (a task's budgets: `default` first) come first; runs under any other protocol are under "
+         "*Exploratory runs*, never in a named protocol's ranking. A row is a method: its objective, the remedies it "
+         "runs with, and the other settings that differ from its defaults under the table's protocol. Mean ± sample std over seeds of the "
          "runs that finished (`ok`); diverged and failed runs are counted, never averaged. ↑ higher is better, ↓ lower is "
          "better; **bold** is the best in its column. Each table lists what produced its numbers.")
 
@@ -157,9 +157,9 @@ def render_markdown(lb, source: str = "", command: str = "") -> str:
     if explore:
         out += ["## Exploratory runs", "",
                 "Runs under a protocol that is none of their task's named budgets (another step count, other fixed "
-                "settings, pre-training from a snapshot), and tagged variants of a named protocol (`--include-tags` "
-                "ranks those with their protocol). Each table still holds one protocol; none of these rows takes part "
-                "in a named protocol's ranking, the cross-task summary or the matrix.", ""]
+                "settings, pre-training from a snapshot) and, with `--tags-apart`, the tagged variants of a named "
+                "protocol. Each table still holds one protocol; none of these rows takes part in a named protocol's "
+                "ranking, the cross-task summary or the matrix.", ""]
         for t in explore:
             out += [f"### {heading(t)}", ""] + table_lines(t, extras)
             r = lb.ranking(t)

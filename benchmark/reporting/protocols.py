@@ -17,13 +17,16 @@ protocol only:
 A protocol whose budget and fixed settings are those of one of the task's named budgets (``--budget
 default``, ``quick``, ...) is *named* by it; the task's ``default`` comes first. Any other is
 *custom* (``steps=5000``). Within a protocol, a row is a method: the objective and the settings
-that differ from that objective's defaults under this protocol (``ns[lr_g=0.0001]``): the label
-says only what differs within its table.
+that differ from that objective's defaults under this protocol, remedies first (``ns+pack=2``,
+``ns[lr_g=0.0001]``): the label says only what differs within its table.
 
-*Exploratory* rows never enter a named protocol's ranking: runs under a custom protocol, and tagged
-runs (``--tag``) that change a setting. A tag on a run whose settings are exactly the method's
-defaults under a named protocol only names it: such a run is that method's row (``ns``; the tag is
-listed). ``include_tags`` moves tagged variants into their protocol's table.
+*Exploratory* rows never enter a named protocol's ranking: the runs under a custom protocol (a step
+count, nets or schedule none of the task's budgets has: probes, budget studies, fine-tunes).
+Tags are not what makes a run exploratory: a tag is how a variant is stored beside its method's
+default run (two runs of one objective and seed need two names), so a tagged run with a remedy or
+another setting at a named protocol is ranked there, named by its settings; a tag on a run whose
+settings are the method's defaults only names it (it is that method's row; the tag is listed).
+``tags_apart`` (``--tags-apart``) shows the tagged variants of a named protocol in a table apart.
 
 The task specs and objective defaults come from the registries; a record of a task or objective
 that is not installed here (a plugin) keeps what its record says (its steps and stored variant)
@@ -216,7 +219,7 @@ class Placement:
     alias: str | None = None  # the tag of a run whose settings are its method's defaults (it only names it)
 
 
-def place(rec: dict, include_tags: bool = False) -> Placement:
+def place(rec: dict, tags_apart: bool = False) -> Placement:
     """The training protocol (budget, pre-training, fixed settings, matching named budget) and row
     label of one record. Evaluation is added per table (:func:`with_evaluation`)."""
     task, version = rec["task"]["name"], str(rec["task"]["version"])
@@ -242,19 +245,31 @@ def place(rec: dict, include_tags: bool = False) -> Placement:
     if reference is None:
         reference = base
     if reference is None or not _objective_known(objective):  # unknown here: the record's own account
-        from ganbench.core.config import variant_label
+        from ganbench.core.records import run_label
 
-        stored = rec.get("variant") or {}
-        suffix = tag or variant_label(stored)
-        return Placement(protocol, f"{objective}[{suffix}]" if suffix else objective, dict(stored),
-                         exploratory=not protocol.named)
+        return Placement(protocol, run_label(rec), dict(rec.get("variant") or {}), exploratory=not protocol.named)
     variant = _variant(cfg, reference, keys)
-    label_variant = ",".join(f"{k}={_text(json.dumps(canonical(v), sort_keys=True))}" for k, v in sorted(variant.items()))
-    if tag and (variant or not protocol.named):
-        # a tagged variant: exploratory (unless asked), labelled by its tag, which names the variant
-        return Placement(protocol, f"{objective}[{tag}]", variant, exploratory=not (include_tags and protocol.named))
-    label = f"{objective}[{label_variant}]" if label_variant else objective
-    return Placement(protocol, label, variant, exploratory=not protocol.named, alias=tag)
+    method, rest = _method(objective, variant)
+    label_variant = ",".join(f"{k}={_text(json.dumps(canonical(v), sort_keys=True))}" for k, v in sorted(rest.items()))
+    label = f"{method}[{label_variant}]" if label_variant else method
+    # a tag is how a variant is stored beside its method's default run: it names the row only when
+    # the settings cannot (a custom protocol's tagged run keeps its tag, which says what it explored)
+    if tag and not protocol.named:
+        label = f"{method}[{tag}]"
+    apart = bool(tag and variant and protocol.named and tags_apart)
+    return Placement(protocol, label, variant, exploratory=apart or not protocol.named,
+                     alias=tag if tag and not variant and protocol.named else None)
+
+
+def _method(objective: str, variant: dict) -> tuple[str, dict]:
+    """(the objective with the remedies the variant switches on, ``ns+pack=2``; the other settings)."""
+    from ganbench.core.config import variant_label
+    from ganbench.remedies import remedy_of_key
+
+    keys = remedy_of_key()
+    remedies = {k: v for k, v in variant.items() if k in keys}
+    rest = {k: v for k, v in variant.items() if k not in keys}
+    return objective + "".join(f"+{variant_label({k: v})}" for k, v in sorted(remedies.items())), rest
 
 
 VARIANT_IGNORED = frozenset({"steps", "init_g"})  # the budget and the pre-training (the protocol's); cadence: NON_SEMANTIC

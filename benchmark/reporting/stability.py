@@ -52,10 +52,12 @@ def _float(v) -> float:
 
 def _label(rec: dict) -> str:
     """The run's method as a table row names it: the label a view attached (``row_label``, see
-    :func:`ganbench.reporting.matrix._labelled`), else objective[tag]."""
+    :func:`ganbench.reporting.matrix._labelled`), else its run label (objective, its remedies, tag)."""
+    from ganbench.core.records import run_label
+
     if rec.get("row_label"):
         return rec["row_label"]
-    return f"{rec['objective']}[{rec['tag']}]" if rec.get("tag") else rec["objective"]
+    return run_label(rec) if rec.get("tag") or rec.get("variant") else rec["objective"]
 
 
 @dataclass

@@ -94,7 +94,7 @@ class TaskTable:
     notes: list[str] = field(default_factory=list)  # what the table leaves out and why (Markdown)
     protocol: Protocol | None = None
     exploratory: bool = False  # a custom protocol or tagged variants: never in a named protocol's ranking
-    tagged: bool = False  # the tagged variants of a named protocol (shown apart unless --include-tags)
+    tagged: bool = False  # the tagged variants of a named protocol, shown apart (--tags-apart)
     records: list[dict] = field(default_factory=list)  # the records its rows hold
 
     @property
@@ -121,16 +121,16 @@ def row_key(rec: dict) -> tuple:
     return rec["objective"], rec.get("tag") or None, rec["config_hash"]
 
 
-def build_tables(records: Iterable[dict], excluded: Iterable[dict] = (), include_tags: bool = False) -> list[TaskTable]:
+def build_tables(records: Iterable[dict], excluded: Iterable[dict] = (), tags_apart: bool = False) -> list[TaskTable]:
     """One table per (task, version, protocol): named protocols first (per task, the default
     first), then the exploratory ones. ``excluded``: valid records left out because two different
     records claim one run (:class:`ganbench.core.records.LoadedRecords`); never averaged, named in
-    the notes of their task's first table. ``include_tags``: tagged variants join their protocol's
-    table instead of a table of their own."""
+    the notes of their task's first table. ``tags_apart``: tagged variants of a named protocol get a table
+    of their own, apart from their protocol's ranking."""
     records = list(records)
     groups: dict[tuple, list[tuple[dict, Placement]]] = defaultdict(list)
     for rec in records:
-        p = place(rec, include_tags)
+        p = place(rec, tags_apart)
         tagged = p.exploratory and p.training.named
         groups[(rec["task"]["name"], str(rec["task"]["version"]), p.training, tagged)].append((rec, p))
     tables = []

@@ -17,7 +17,7 @@ import torch
 
 from ganbench.core.errors import UserError
 from ganbench.objectives.base import Objective, forward_precision
-from ganbench.objectives.regularizers import discriminator_penalty
+from ganbench.objectives.inputs import Inputs
 
 
 def conditional_step(objective, state) -> dict[str, float]:
@@ -33,7 +33,8 @@ def conditional_step(objective, state) -> dict[str, float]:
                 fake = state.G.translate(cond, state.rng)
             out_real, out_fake = D(real).float(), D(fake).float()
             loss_d = objective.d_loss(out_real, out_fake)
-            penalty = discriminator_penalty(D, real, fake, cfg, state.rng)
+            # the remedies' penalties on D (gp_weight, r1_gamma, ...), the condition held fixed
+            penalty = state.remedies.penalty(state, D, Inputs(real, None), Inputs(fake, None), out_real, out_fake)
             total = loss_d + penalty if penalty is not None else loss_d
         logs["grad_norm_d"] = state.optimize("d", total)
         logs["loss_d"] = float(loss_d.detach())

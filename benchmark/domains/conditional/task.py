@@ -91,3 +91,10 @@ class ConditionalTask(Task):
         if isinstance(objective, AdversarialObjective) and not float(config.get("adv_weight", 0.0)) > 0:
             raise UserError(f"adv_weight={config.get('adv_weight')} gives {objective.name} no adversarial term on "
                             f"{self.spec.name}: set adv_weight > 0, or use --objective l1 for the L1 baseline")
+        from ganbench.remedies import compose
+
+        unsupported = [r.name for r in compose(config).items if r.reshapes_inputs]
+        if unsupported:  # the conditional step composes D's loss terms and changed nets, not these
+            raise UserError(f"remedy {', '.join(unsupported)} changes what the discriminator is shown or whom G answers to, which the "
+                            f"conditional step of {self.spec.name} does not compose: leave it off here (penalties "
+                            f"such as r1_gamma, lecam_weight and spectral_norm work)")

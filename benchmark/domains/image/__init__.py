@@ -10,6 +10,7 @@ from ganbench.core.protocol import SAMPLE_COUNT, ProtocolVariant
 
 _IMG = "ganbench.domains.image.metrics:ImageMetrics"  # one feature pass for all
 _FIDELITY = "ganbench.domains.conditional.fidelity:FidelityMetrics"  # restoration (and video prediction): output i vs truth i
+_COND = "ganbench.domains.image.conditional_metrics:ConditionalImageMetrics"  # labelled samples
 
 DOMAIN = Domain(
     name="image",
@@ -24,6 +25,10 @@ DOMAIN = Domain(
         Metric("coverage", _IMG, MAX, "share of real k-NN balls containing a generated sample (k=5)"),
         Metric("psnr", _FIDELITY, MAX, "PSNR (dB) of each restored image or predicted frame vs its truth (BasicSR: Y of RGB, border cut)"),
         Metric("ssim", _FIDELITY, MAX, "SSIM (11x11 Gaussian, sigma 1.5) of each restored image or predicted frame vs its truth (BasicSR)"),
+        Metric("intra_fid", _COND, MIN, "class-conditional: mean over classes of the FID between generated and real images of the class"),
+        Metric("class_accuracy", _COND, MAX, "class-conditional: the domain classifier's accuracy on the labels the generator was asked for"),
+        Metric("cas", _COND, MAX, "class-conditional: Classification Accuracy Score, a classifier trained on generated images, tested on real",
+               {"slow": True}),
     ),
     # how much of the real distribution the generated one reaches
     collapse=(CollapseMetric("recall", MAX, ("recall",)), CollapseMetric("coverage", MAX, ("coverage",))),

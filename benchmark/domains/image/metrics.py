@@ -196,8 +196,10 @@ def reference_features(task, extractor, cache=None) -> dict[str, np.ndarray]:
     in the evaluator's reference cache keyed by (task, version, split, extractor, n)."""
     from ganbench.engine.refcache import RefKey, ReferenceCache
 
-    spec = task.spec
-    images = task.reference_samples(None)
+    from ganbench.core.labelled import unlabelled
+
+    spec = getattr(task, "data_spec", task.spec)  # a conditional task shares its twin's reference statistics
+    images = unlabelled(task.reference_samples(None))
     key = RefKey(spec.name, spec.version, extractor.name, split=spec.reference_split, n=len(images))
 
     def compute() -> dict:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganbench.nets.conditioning import CondBatchNorm, g_classes
+from ganbench.nets.critic import SequentialCritic
 from ganbench.nets.facts import image_shape
 from ganbench.nets.latent import LatentGenerator
 from torch.nn.utils.parametrizations import spectral_norm as _sn
@@ -34,17 +36,22 @@ class DCGANGenerator(LatentGenerator):
 
     @classmethod
     def from_config(cls, task, cfg):
-        """Config keys: latent_dim, g_ch (channels of the last hidden layer; doubled per stage back)."""
+        """Config keys: latent_dim, g_ch (channels of the last hidden layer; doubled per stage back);
+        on a class-conditional task with ``g_cond=cbn``, conditional batch norm."""
         h, w, c = image_shape(task, "dcgan-generator")
-        return cls(int(cfg["latent_dim"]), c, h, w, int(cfg["g_ch"]))
+        return cls(int(cfg["latent_dim"]), c, h, w, int(cfg["g_ch"]), n_classes=g_classes(task, cfg))
 
-    def __init__(self, latent_dim: int, channels: int, height: int, width: int, base: int = 64):
+    def __init__(self, latent_dim: int, channels: int, height: int, width: int, base: int = 64, n_classes: int = 0):
         super().__init__()
         self.latent_dim = latent_dim
+        self.conditional_bn = n_classes > 0
         ups = doublings(height, width)
         self.h0, self.w0 = height >> ups, width >> ups
         ch = base * 2 ** (ups - 1)
         self.c0 = ch
+        if self.conditional_bn:  # the same layers, each batch norm's affine part looked up per class
+            self._build_conditional(latent_dim, channels, ups, ch, n_classes)
+            return
         self.project = nn.Sequential(nn.Linear(latent_dim, ch * self.h0 * self.w0), nn.BatchNorm1d(ch * self.h0 * self.w0), nn.ReLU())
         blocks: list[nn.Module] = []
         for i in range(ups):
@@ -57,11 +64,29 @@ class DCGANGenerator(LatentGenerator):
         blocks.append(nn.Tanh())
         self.net = nn.Sequential(*blocks)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(self.project(z).view(-1, self.c0, self.h0, self.w0))
+    def _build_conditional(self, latent_dim: int, channels: int, ups: int, ch: int, n_classes: int) -> None:
+        self.linear = nn.Linear(latent_dim, ch * self.h0 * self.w0)
+        self.bn0 = CondBatchNorm(ch * self.h0 * self.w0, n_classes, dims=1)
+        self.convs, self.bns = nn.ModuleList(), nn.ModuleList()
+        for i in range(ups):
+            out = channels if i == ups - 1 else ch // 2
+            self.convs.append(nn.ConvTranspose2d(ch, out, 4, 2, 1))
+            if i < ups - 1:
+                self.bns.append(CondBatchNorm(out, n_classes))
+            ch = out
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.conditional_bn:
+            return self.net(self.project(z).view(-1, self.c0, self.h0, self.w0))
+        x = torch.relu(self.bn0(self.linear(z), y)).view(-1, self.c0, self.h0, self.w0)
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            if i < len(self.bns):
+                x = torch.relu(self.bns[i](x, y))
+        return torch.tanh(x)
 
 
-class DCGANDiscriminator(nn.Module):
+class DCGANDiscriminator(SequentialCritic, nn.Module):
     role = "discriminator"
     sample_kinds = ("images",)
 
@@ -73,6 +98,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, channels: int, height: int, width: int, base: int = 64, spectral_norm: bool = False):
         super().__init__()
+        self.spectrally_normed = spectral_norm
         wrap = _sn if spectral_norm else (lambda m: m)
         ups = doublings(height, width)
         layers: list[nn.Module] = []

@@ -94,6 +94,13 @@ class ImageTask(Task):
             cache[key] = self._train_t.to(device)
         return cache[key]
 
+    @property
+    def data_spec(self):
+        """The spec of the task whose data, classifier and reference statistics these are (keys of
+        the cached classifier and reference features): the task itself; a variant of a data set (a
+        conditional twin) names the task it derives from, so both score in one feature space."""
+        return self.spec
+
     def reference_samples(self, n: int | None = None) -> np.ndarray:
         x = self._data()["x" + "_" + self.spec.reference_split]
         return x if n is None else x[:n]

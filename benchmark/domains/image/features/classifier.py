@@ -113,7 +113,7 @@ class DomainClassifier:
         task = getattr(task, "classifier_source", None) or task  # a restoration task scores in its data set's classifier
         if not hasattr(task, "classifier_data"):
             raise UserError(f"task {task.spec.name} has no domain classifier: use --extractor inception-v3")
-        spec = task.spec
+        spec = getattr(task, "data_spec", task.spec)  # a conditional task uses its twin's classifier
         name = f"classifier:{spec.name}-v{spec.version}-seed{seed}"
         cache = ReferenceCache(kind="classifiers")
         key = RefKey(spec.name, spec.version, "classifier", split="train", options=(("seed", seed),))
