@@ -33,8 +33,8 @@ def test_every_table_ranks_one_protocol(tables):
 
 
 @pytest.mark.parametrize("task, steps, rows", [
-    ("toy/ring8", 20_000, {"ns", "hinge", "minimax"}),
-    ("toy/grid25", 30_000, {"ns", "hinge", "minimax"}),
+    ("toy/ring8", 20_000, {"ns", "hinge", "minimax", "ns+pack=2"}),
+    ("toy/grid25", 30_000, {"ns", "hinge", "minimax", "ns+pack=2"}),
     ("molecule/moses", 30_000, {"mle"}),
 ])
 def test_the_default_tables_hold_only_default_protocol_rows(tables, task, steps, rows):
@@ -86,9 +86,10 @@ def test_the_intervals_do_not_change_with_the_bootstrap_seed(tables):
         assert a == b, t.key
 
 
-def test_tagged_variants_are_exploratory_unless_asked(committed):
-    """A tag that changes a setting is an exploratory variant (its own table, apart); a tag on a run
-    whose settings are the method's defaults only names it (it is that method's row)."""
+def test_tagged_variants_rank_with_their_protocol_named_by_their_settings(committed):
+    """A tag is how a variant is stored beside its method's default run: a tagged run that changes a
+    setting at a named protocol is ranked there, named by its settings (--tags-apart shows it apart);
+    a tag on a run whose settings are the method's defaults only names it (it is that method's row)."""
     import copy
 
     quick = [r for r in committed if r["task"]["name"] == "toy/ring8" and r["config"]["steps"] == 1000]
@@ -97,17 +98,24 @@ def test_tagged_variants_are_exploratory_unless_asked(committed):
         v = copy.deepcopy(r)
         v["tag"], v["config"]["lr_g"], v["config_hash"] = "try-lr", 1e-3, "f" * 16
         variant.append(v)
-    tables = build_tables(quick + variant)
+    objective = variant[0]["objective"]
+    (together,) = build_tables(quick + variant)
+    assert not together.exploratory and f"{objective}[lr_g=0.001]" in {r.label for r in together.rows}
+    tables = build_tables(quick + variant, tags_apart=True)
     (named,) = [t for t in tables if not t.exploratory]
     (tagged,) = [t for t in tables if t.tagged]
-    assert tagged.exploratory and {r.label for r in tagged.rows} == {f"{variant[0]['objective']}[try-lr]"}
-    assert "try-lr" not in " ".join(r.label for r in named.rows)
-    (together,) = build_tables(quick + variant, include_tags=True)
-    assert f"{variant[0]['objective']}[try-lr]" in {r.label for r in together.rows}
+    assert tagged.exploratory and {r.label for r in tagged.rows} == {f"{objective}[lr_g=0.001]"}
+    assert f"{objective}[lr_g=0.001]" not in {r.label for r in named.rows}
     alias = copy.deepcopy(quick[0])
     alias["tag"] = "just-a-name"
-    (t,) = [t for t in build_tables([alias]) if not t.exploratory]
-    assert t.rows[0].label == alias["objective"] and t.rows[0].aliases == ["just-a-name"]
+    (t,) = build_tables([alias])
+    assert not t.exploratory and t.rows[0].label == alias["objective"] and t.rows[0].aliases == ["just-a-name"]
+
+
+def test_a_custom_protocols_tagged_run_keeps_its_tag_and_is_exploratory(tables):
+    grid = [t for t in tables if t.task == "toy/grid25" and t.exploratory]
+    labels = {r.label for t in grid for r in t.rows}
+    assert "ns[pacgan-adam]" in labels and "ns[30k]" in labels
 
 
 def test_the_committed_leaderboard_data_is_what_the_records_give(committed_results, tmp_path):
@@ -132,4 +140,22 @@ def test_the_committed_leaderboard_data_is_what_the_records_give(committed_resul
     ns = next(r for r in rows if r["method"] == "ns" and r["metric"] == "modes_covered")
     assert float(ns["mean"]) == pytest.approx(7.6) and ns["protocol"] == "default" and ns["exploratory"] == "False"
     md = (committed_results / "LEADERBOARD.md").read_text()
-    assert "| 3 | ns | 5 | 0,1,2,3,4 | 0 | 0 | 7.600 ± 0.548 |" in md
+    import re
+
+    assert re.search(r"\| \d+ \| ns \| 5 \| 0,1,2,3,4 \| 0 \| 0 \| 7\.600 ± 0\.548 \|", md)
+
+
+def test_rewriting_the_data_drops_the_tables_that_no_longer_exist_and_keeps_foreign_files(committed_results, tmp_path):
+    from ganbench.cli import main
+
+    out = tmp_path / "data"
+    assert main(["report", "--results", str(committed_results / "toy"), "--format", "data", "--out", str(out)]) == 0
+    stale = out / "tables" / "toy-ring8_v1__steps=1.csv"
+    stale.write_text("old\n")
+    index = (out / "index.csv").read_text()
+    (out / "index.csv").write_text(index + "toy/ring8,x,1,x,,False,1,tables/toy-ring8_v1__steps=1.csv\n")
+    mine = out / "tables" / "notes.csv"
+    mine.write_text("a user's file\n")
+    assert main(["report", "--results", str(committed_results / "toy"), "--format", "data", "--out", str(out)]) == 0
+    assert not stale.exists() and mine.read_text() == "a user's file\n"
+    assert (out / "tables" / "toy-ring8_v1__default.csv").is_file()

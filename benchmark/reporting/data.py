@@ -38,6 +38,7 @@ def write_data(lb, out: Path, problems: list | None = None, command: str = "") -
 
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
+    before = _files_of_index(out / "index.csv")
     index = []
     for t in lb.tables:
         name = table_file(t.key)
@@ -46,10 +47,24 @@ def write_data(lb, out: Path, problems: list | None = None, command: str = "") -
                       "protocol_fixes": t.protocol.describe() if t.protocol else "", "exploratory": t.exploratory,
                       "methods": len(t.rows), "file": f"tables/{name}"})
     atomic_write_text(out / "index.csv", rows_csv(index))
+    for stale in before - {row["file"] for row in index}:
+        (out / stale).unlink(missing_ok=True)  # a table this writer made before that no longer exists
     data = json.loads(leaderboard_json(lb, problems))
     data["made_by"] = command
     atomic_write_text(out / "leaderboard.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     return out
+
+
+def _files_of_index(path: Path) -> set[str]:
+    """The table files a previous ``write_data`` listed in ``path`` (only those are ever removed:
+    a file a user put in the folder is not ours to delete)."""
+    import csv
+
+    if not path.is_file():
+        return set()
+    with open(path, encoding="utf-8", newline="") as f:
+        files = {row.get("file") or "" for row in csv.DictReader(f)}
+    return {f for f in files if f.startswith("tables/") and "/" not in f[len("tables/"):] and f.endswith(".csv")}
 
 
 __all__ = ["write_data", "table_file"]

@@ -73,6 +73,31 @@ def slug(text: str) -> str:
     return "task-" + re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
+def compact_image(data: bytes, mime: str, max_side: int = 512) -> tuple[bytes, str]:
+    """A run's sample picture as the page embeds it: a PNG re-encoded with at most 256 colours (grey
+    stays grey) and no side above ``max_side`` pixels, whichever is smaller than the file; the
+    page holds every method's samples and must stay a file that can be mailed and committed."""
+    import io
+
+    if mime != "image/png":
+        return data, mime
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            if max(im.size) > max_side:
+                scale = max_side / max(im.size)
+                im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.Resampling.LANCZOS)
+            if im.mode not in ("L", "P", "1"):
+                im = im.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+            buf = io.BytesIO()
+            im.save(buf, format="PNG", optimize=True)
+    except Exception:  # noqa: BLE001 - an image PIL cannot re-encode is embedded as it is
+        return data, mime
+    return (buf.getvalue(), mime) if len(buf.getvalue()) < len(data) else (data, mime)
+
+
 def img_tag(png: bytes | None, alt: str, mime: str = "image/png") -> str:
     if not png:
         return ""
@@ -116,8 +141,8 @@ def task_table_html(lb: Leaderboard, t: TaskTable) -> str:
             cells += ['<td class="muted">best</td>', "<td>—</td>", "<td>—</td>"]
         else:
             p = comp.short().replace(" ✓", "")
-            test = (f"{comp.test}, {comp.n} pairs" if comp.paired else f"{comp.test}, {comp.n_best} vs {comp.n} seeds") \
-                if comp.test else "—"
+            test = "—" if comp.p_value is None else (
+                f"{comp.test}, {comp.n} pairs" if comp.paired else f"{comp.test}, {comp.n_best} vs {comp.n} seeds")
             sig = '<span class="sig">yes</span>' if comp.significant else ("no" if comp.significant is False else "—")
             cells += [f"<td>{esc(p)}</td>", f'<td class="muted">{esc(test)}</td>', f"<td>{sig}</td>"]
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -373,7 +398,8 @@ def _sample_card(label: str, rec: dict, domain: Domain | None) -> str:
             continue
         suffix = path.suffix.lower()
         if suffix in IMAGE_TYPES and path.stat().st_size <= MAX_IMAGE_BYTES:
-            body.append(img_tag(path.read_bytes(), f"{name} of {label}", IMAGE_TYPES[suffix]))
+            data, mime = compact_image(path.read_bytes(), IMAGE_TYPES[suffix])
+            body.append(img_tag(data, f"{name} of {label}", mime))
         elif suffix in (".txt", ".smi", ".csv"):
             drawing = domain.sample_drawing if domain else None
             lines = _head_lines(path, max(drawing.lines, SAMPLE_LINES) if drawing else SAMPLE_LINES)
@@ -463,14 +489,20 @@ def render_html(lb: Leaderboard, title: str = "ganbench leaderboard", command: s
                    + ('<a href="#exploratory">exploratory runs</a>' if lb.exploratory_tables else "")
                    + ('<a href="#summary">summary</a>' if len(lb.compared_tables) > 1 else "")
                    + '<a href="#matrix">matrix</a><a href="#stability">stability</a></nav>')
-    for t in lb.main_tables:  # figures and samples for the named protocols only (the page stays small)
+    drawn = set()
+    for t in lb.main_tables:  # curves and samples for each task's first named protocol (the page stays small)
         out.append(f'<section class="task" id="{slug(t.key)}">')
         out.append(_table_heading("h2", t))
         out.append(task_table_html(lb, t))
         out.append(ranking_html(lb, t))
-        out.append(figures_html(lb, t))
-        out.append(compute_html(lb, t))
-        out.append(samples_html(lb, t))
+        if (t.task, t.version) not in drawn:
+            drawn.add((t.task, t.version))
+            out.append(figures_html(lb, t))
+            out.append(compute_html(lb, t))
+            out.append(samples_html(lb, t))
+        else:
+            out.append('<p class="notes">Curves and samples: see this task\'s first protocol above, or a report of '
+                       'these runs alone (<code>ganbench report --results DIR --format html</code>).</p>')
         out.append("</section>")
     if lb.exploratory_tables:
         out.append('<section id="exploratory"><h2>Exploratory runs</h2><p class="notes">Runs under a protocol that is '

@@ -99,8 +99,10 @@ class MarkdownExtras:
             return ["—", "—"]
         if comp.method == comp.best:
             return ["best", "—"]
-        test = f"{comp.test}, {comp.n} pairs" if comp.paired else (f"{comp.test}, {comp.n_best} vs {comp.n} seeds"
-                                                                  if comp.test else "—")
+        if comp.p_value is None:  # no test ran (its note says why)
+            test = "—"
+        else:
+            test = f"{comp.test}, {comp.n} pairs" if comp.paired else f"{comp.test}, {comp.n_best} vs {comp.n} seeds"
         return [md(comp.short()), md(test)]
 
     def rows(self, t: TaskTable) -> list[list[str]]:

@@ -16,5 +16,4 @@ for seed in 0 1 2; do
   run --seeds "$seed" --set d_cond=concat --tag 3k-concat
   run --seeds "$seed" --set d_cond=none --set g_cond=none --tag 3k-unconditional
 done
-ganbench report --results "$R" --out "$R/leaderboard.md"
-ganbench report --results "$R" --format html --out "$R"
+bash results/make_reports.sh   # every committed leaderboard, this folder's included

@@ -22,5 +22,4 @@ for seed in 0 1 2; do
   run -o ns --seeds "$seed" --set mbstd=4 --tag 3k-mbstd
   run -o ns --seeds "$seed" --set instance_noise=0.1 --tag 3k-noise
 done
-ganbench report --results "$R" --out "$R/leaderboard.md"
-ganbench report --results "$R" --format html --out "$R"
+bash results/make_reports.sh   # every committed leaderboard, this folder's included
