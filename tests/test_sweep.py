@@ -262,3 +262,17 @@ def test_run_and_sweep_plan_through_one_planner(tmp_path):
 def test_run_plans_are_checked_like_sweep_plans(tmp_path, capsys, args, needle):
     assert main(["run", *args, "--results", str(tmp_path)]) == 2
     assert needle in capsys.readouterr().err and not any(tmp_path.iterdir())
+
+
+def test_a_suite_starts_every_task_once_before_repeating_one(tmp_path):
+    """Side by side, the first round holds each task once (their reference builds overlap; the
+    single-run molecule task does not wait for the end), and the plan still holds every run once."""
+    from ganbench.engine.planning import plan_runs
+    from ganbench.engine.suites import get_suite
+
+    reqs = plan_runs(results=tmp_path / "runs", suite="quick")
+    tasks = get_suite("quick").tasks()
+    first = [r.task for r in reqs[: len(tasks)]]
+    assert sorted(first) == sorted(tasks)
+    keys = [(r.task, r.objective, r.seed) for r in reqs]
+    assert len(set(keys)) == len(keys) == sum(len(get_suite("quick").objectives_for(t)) for t in tasks)

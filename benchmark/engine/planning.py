@@ -201,4 +201,19 @@ def plan_runs(*, results: str | Path, tasks: Sequence[str] = (), suite: str | No
                     requests.append(RunRequest(task, obj, seed, Path(results), steps=steps, budget=budget,
                                                overrides={**fixed, **point.overrides}, tag=point.tag,
                                                data_dir=data_dir, progress=progress, device=device))
-    return requests
+    return interleave_tasks(requests) if the_suite else requests
+
+
+def interleave_tasks(requests: list) -> list:
+    """The runs in rounds: every task's first run, then every task's second, and so on.
+
+    Side by side, a task's runs wait for one another's reference build (the evaluator's cache lock:
+    a classifier, a feature net, reference statistics), and a task with one run (molecule) left to
+    the end runs alone on one core. Starting every task once first overlaps the builds of different
+    tasks and leaves the cheap repeat runs for the end, where they fill the cores. The order never
+    changes a run's numbers (each run is seeded by itself)."""
+    by_task: dict[str, list] = {}
+    for r in requests:
+        by_task.setdefault(r.task, []).append(r)
+    rounds = max((len(v) for v in by_task.values()), default=0)
+    return [runs[i] for i in range(rounds) for runs in by_task.values() if i < len(runs)]
