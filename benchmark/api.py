@@ -72,14 +72,16 @@ def evaluate(task, samples: Any = None, *, generator: Any = None, n: int | None 
     """
     from ganbench.core.device import resolve_device
 
+    from ganbench.domains import evaluable_metrics
     from ganbench.engine.planning import as_integer
 
     dev = resolve_device(device) if device is not None else None
     task = _task(task, data_dir)
     names = _names(metrics) if metrics is not None else list(task.spec.metrics)
-    unknown = [m for m in names if m not in task.spec.metrics]
+    allowed = evaluable_metrics(task.spec)  # the task's metrics, then its domain's on-request ones (video: fvd)
+    unknown = [m for m in names if m not in allowed]
     if unknown:
-        raise UserError(f"{task.spec.name} has no metric {', '.join(unknown)}: choose from {', '.join(task.spec.metrics)}")
+        raise UserError(f"{task.spec.name} has no metric {', '.join(unknown)}: choose from {', '.join(allowed)}")
     options = {"extractor": extractor} if extractor else None
     if (samples is None) == (generator is None):
         raise UserError("evaluate needs exactly one of samples=... or generator=...")

@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("task")
     ev.add_argument("--samples", required=True, help="sample file (format depends on the task's domain)")
     ev.add_argument("--data-dir", default=None)
-    ev.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics")
+    ev.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics, or on-request ones "
+                                                     "(video: fvd, with GANBENCH_I3D_WEIGHTS)")
     ev.add_argument("--out", default=None, help="also write the JSON to this file (never over a run record or a file "
                                                  "ganbench did not write, unless --force)")
     ev.add_argument("--force", action="store_true", help="--out may replace an existing file that is not a run record")
@@ -293,6 +294,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from ganbench.domains import evaluable_metrics
     from ganbench.engine.evaluator import evaluate_samples
     from ganbench.engine.runner import load_task
 
@@ -304,9 +306,10 @@ def cmd_eval(args) -> int:
     device = resolve_device(args.device)
     task = load_task(args.task, args.data_dir)
     names = _csv(args.metrics) if args.metrics else list(task.spec.metrics)
-    unknown = [n for n in names if n not in task.spec.metrics]
+    allowed = evaluable_metrics(task.spec)  # the task's metrics, then its domain's on-request ones (video: fvd)
+    unknown = [n for n in names if n not in allowed]
     if unknown:
-        raise UserError(f"{args.task} has no metric {', '.join(unknown)}: choose from {', '.join(task.spec.metrics)}")
+        raise UserError(f"{args.task} has no metric {', '.join(unknown)}: choose from {', '.join(allowed)}")
     samples = _load_samples(task, Path(args.samples))
     options = {"extractor": args.extractor} if args.extractor else None
     values = evaluate_samples(task, samples, names, options, device=device)

@@ -50,4 +50,14 @@ def domain_of(task_name: str, registry: Registry | None = None) -> Domain | None
     return _load(reg, name) if name in reg else None
 
 
-__all__ = ["DOMAINS", "Domain", "declared", "domain_of"]
+def evaluable_metrics(spec, registry: Registry | None = None) -> tuple[str, ...]:
+    """The metrics a task can be scored with: its own (what runs compute), then its domain's
+    on-request ones (``Metric.meta['on_request']``: e.g. video's ``fvd``, which needs a weights
+    file the user supplies and so is no task's default)."""
+    domain = domain_of(spec.name, registry)
+    extra = [m.name for m in (domain.metrics if domain is not None else ())
+             if m.meta.get("on_request") and m.name not in spec.metrics]
+    return (*spec.metrics, *extra)
+
+
+__all__ = ["DOMAINS", "Domain", "declared", "domain_of", "evaluable_metrics"]

@@ -1,6 +1,9 @@
 """The video domain: Moving-digits generation and prediction, a recurrent-latent generator, 3-D conv
 critics, and metrics in feature spaces trained here (``fvd_local``, ``fid_frame``) plus per-frame
-PSNR/SSIM of predictions (the image domain's ``psnr``/``ssim``).
+PSNR/SSIM of predictions (the image domain's ``psnr``/``ssim``). The literature's FVD (``fvd``, I3D
+Kinetics-400 logits) is computed on request (``ganbench eval --metrics fvd``, ``evaluate(metrics=
+["fvd"])``) when the user's I3D weights are on disk (``GANBENCH_I3D_WEIGHTS``, see
+:mod:`ganbench.domains.video.i3d`); it is no task's default metric, so runs and tables never need it.
 
 :data:`DOMAIN` declares what the metric registry, the reports and the suites need to know about it
 (see :mod:`ganbench.core.domain`); nothing heavy is imported here. Sample pictures: each run saves a
@@ -11,6 +14,7 @@ from ganbench.core.domain import MAX, MIN, CollapseMetric, Domain, Metric
 from ganbench.core.protocol import SAMPLE_COUNT
 
 _VIDEO = "ganbench.domains.video.metrics:VideoMetrics"  # one pass: video features and frame features
+_I3D = "ganbench.domains.video.metrics:I3DMetrics"  # I3D from a local weights file, on request
 
 DOMAIN = Domain(
     name="video",
@@ -20,6 +24,8 @@ DOMAIN = Domain(
         Metric("fid_frame", _VIDEO, MIN, "FID of single frames (all frames pooled) in the frames' own classifier vs the test frames"),
         Metric("recall_video", _VIDEO, MAX, "share of test videos inside the generated videos' k-NN manifold (k=3) in fvd_local's features"),
         Metric("coverage_video", _VIDEO, MAX, "share of test videos' k-NN balls (k=5, fvd_local's features) holding a generated video"),
+        Metric("fvd", _I3D, MIN, "FVD of the literature: Frechet distance of I3D Kinetics-400 logits (mean over time, 224x224 "
+               "frames); on request, with GANBENCH_I3D_WEIGHTS=pytorch-i3d's rgb_imagenet.pt", {"on_request": True}),
     ),
     # how much of the real distribution the generated videos reach
     collapse=(CollapseMetric("recall", MAX, ("recall_video",)), CollapseMetric("coverage", MAX, ("coverage_video",))),
