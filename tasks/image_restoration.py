@@ -19,9 +19,9 @@ from ganbench.tasks.image_fashion_mnist import FashionMNIST
 
 _SR = ("PSNR/SSIM as BasicSR (Y of RGB, {s}-pixel border cut, 11x11 Gaussian SSIM) of all {n} test images "
        "restored from their {s}x bicubic (PIL, antialiased) downsampling; FID/KID in {clf} vs the test images; "
-       "LPIPS not computed (no backbone weights offline)")
+       "LPIPS v0.1 alex of restoration i vs target i only with GANBENCH_LPIPS_BACKBONE (torchvision AlexNet weights), else not computed")
 _INPAINT = ("PSNR/SSIM (Y of RGB, no border cut) of all {n} test images with their centre block of half the "
-            "height and width restored; FID/KID in {clf} vs the test images; LPIPS not computed (no backbone weights offline)")
+            "height and width restored; FID/KID in {clf} vs the test images; LPIPS v0.1 alex only with GANBENCH_LPIPS_BACKBONE, else not computed")
 
 
 def _spec(name, summary, fmt, n, clf, data_source, budgets, suites=(), slow=True, **defaults):

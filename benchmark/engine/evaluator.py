@@ -5,7 +5,9 @@ feature pass) runs once per evaluation. Samples stream: a batch drawn from a gen
 decoded and handed to every family at once, which folds it into its own state (see
 :class:`~ganbench.metrics.base.MetricFamily`), so nothing here holds all the samples. Used by the
 trainer (samples from a generator) and by ``ganbench eval`` (samples from a user's file) alike.
-Reference statistics come from the one on-disk cache, :mod:`ganbench.engine.refcache`.
+Reference statistics come from the one on-disk cache, :mod:`ganbench.engine.refcache`. A family
+that cannot run here (``unavailable``: LPIPS without the user's backbone file) is skipped with a
+one-line :class:`~ganbench.metrics.base.MetricSkipped` warning; its names are absent from the result.
 
 Device: ``device=`` (default: where the generator lives) is where the samples are drawn — in
 large batches, by a ``torch.Generator`` on that device — and where the families run their
@@ -16,6 +18,7 @@ option ``device``. Decoded samples and features come back to the host; nothing e
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any, Iterable, Iterator, Mapping
 
 import torch
@@ -24,6 +27,7 @@ from ganbench.core.errors import UserError
 from ganbench.core.labelled import unlabelled
 from ganbench.core.device import module_device, same_device, sample_batch, seeded_generator
 from ganbench.metrics import METRICS, MetricValue
+from ganbench.metrics.base import MetricSkipped
 
 
 def metric_families(metric_names: Iterable[str]) -> dict[str, list[str]]:
@@ -49,8 +53,14 @@ def evaluate_batches(task, batches: Iterable, metric_names: Iterable[str] | None
     families' networks run on ``device`` (default the CPU)."""
     names = list(task.spec.metrics if metric_names is None else metric_names)
     opts = _with_device(options, device)
-    families = [METRICS.get(wanted[0])(task, metrics=wanted, **opts)
-                for wanted in metric_families(names).values()]
+    families = []
+    for wanted in metric_families(names).values():
+        cls = METRICS.get(wanted[0])
+        why = cls.unavailable(task) if hasattr(cls, "unavailable") else None
+        if why:  # weights only the user can supply are absent: skipped with why, nothing recorded under the names
+            warnings.warn(why, MetricSkipped, stacklevel=2)
+            continue
+        families.append(cls(task, metrics=wanted, **opts))
     for batch in batches:
         bare = unlabelled(batch)  # families that do not read labels see the samples alone
         for family in families:
@@ -59,7 +69,7 @@ def evaluate_batches(task, batches: Iterable, metric_names: Iterable[str] | None
     for family in families:
         values = family.compute()
         out.update({name: values[name] for name in family.metrics})
-    return {name: out[name] for name in names}
+    return {name: out[name] for name in names if name in out}
 
 
 def evaluate_samples(task, samples: Any, metric_names: Iterable[str] | None = None,

@@ -24,6 +24,10 @@ from typing import Any, ClassVar, Iterable, Mapping
 MAX, MIN = "max", "min"  # higher is better / lower is better
 
 
+class MetricSkipped(UserWarning):
+    """A metric not computed here, and why (one line): nothing is recorded under its name."""
+
+
 @dataclass
 class MetricValue:
     """One number with what it means: direction and provenance (sample count, reference, ...)."""
@@ -57,9 +61,17 @@ class MetricFamily:
     (default: all of ``provides``; a family may skip the state and work of metrics nobody asked
     for, and may return only those asked); ``reset()`` forgets the samples but keeps cached
     reference statistics.
+
+    ``unavailable(task)`` says why the family cannot run here (weights only the user can supply,
+    such as LPIPS' backbone), else None: the evaluator then skips its metrics with that one-line
+    message (a :class:`MetricSkipped` warning) and records nothing under their names.
     """
 
     provides: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def unavailable(cls, task: Any) -> str | None:
+        return None
 
     def __init__(self, task: Any, metrics: Iterable[str] | None = None, **options: Any):
         self.task = task

@@ -10,6 +10,7 @@ from ganbench.core.protocol import SAMPLE_COUNT, ProtocolVariant
 
 _IMG = "ganbench.domains.image.metrics:ImageMetrics"  # one feature pass for all
 _FIDELITY = "ganbench.domains.conditional.fidelity:FidelityMetrics"  # restoration (and video prediction): output i vs truth i
+_LPIPS = "ganbench.domains.image.restoration.lpips:LPIPSMetric"  # restoration: only with the user's AlexNet file
 _COND = "ganbench.domains.image.conditional_metrics:ConditionalImageMetrics"  # labelled samples
 
 DOMAIN = Domain(
@@ -25,6 +26,7 @@ DOMAIN = Domain(
         Metric("coverage", _IMG, MAX, "share of real k-NN balls containing a generated sample (k=5)"),
         Metric("psnr", _FIDELITY, MAX, "PSNR (dB) of each restored image or predicted frame vs its truth (BasicSR: Y of RGB, border cut)"),
         Metric("ssim", _FIDELITY, MAX, "SSIM (11x11 Gaussian, sigma 1.5) of each restored image or predicted frame vs its truth (BasicSR)"),
+        Metric("lpips", _LPIPS, MIN, "LPIPS v0.1 alex of each restored image vs its truth; only with GANBENCH_LPIPS_BACKBONE (AlexNet weights)"),
         Metric("intra_fid", _COND, MIN, "class-conditional: mean over classes of the FID between generated and real images of the class"),
         Metric("class_accuracy", _COND, MAX, "class-conditional: the domain classifier's accuracy on the labels the generator was asked for"),
         Metric("cas", _COND, MAX, "class-conditional: Classification Accuracy Score, a classifier trained on generated images, tested on real",

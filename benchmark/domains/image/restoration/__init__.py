@@ -5,6 +5,8 @@ conditional (:mod:`ganbench.domains.conditional`): a small U-Net restores a degr
 trained on L1 + ``adv_weight`` × an adversarial loss (any registered objective; ``l1`` alone is the
 baseline). They reuse the image domain's metrics: FID and KID in the feature space of the
 classifier of the data set they restore (the very classifier ``image/<set>`` scores with), and
-PSNR/SSIM as the SR field computes them (:mod:`ganbench.domains.conditional.fidelity`). LPIPS is
-not computed: its AlexNet/VGG backbone weights do not exist offline.
+PSNR/SSIM as the SR field computes them (:mod:`ganbench.domains.conditional.fidelity`), and LPIPS
+v0.1 alex (:mod:`.lpips`) when the user supplies torchvision's AlexNet weights file in
+``$GANBENCH_LPIPS_BACKBONE`` (ganbench never downloads it; without it nothing is computed under the
+name ``lpips``, and a one-line message says how to get it).
 """

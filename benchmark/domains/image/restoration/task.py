@@ -8,6 +8,9 @@
   Encoders' centre region); the nets read the image with the block at mid-grey plus the mask as a
   channel, and fill only the block. PSNR/SSIM are over the whole composited image, no border cut.
 
+LPIPS (v0.1 alex, sample i vs target i; :mod:`.lpips`) runs only on the AlexNet weights file the
+user names in ``$GANBENCH_LPIPS_BACKBONE``; without it the metric is skipped with a one-line message.
+
 FID/KID use the classifier of the data set the task restores (``classifier_source``: the same
 cached network, so ``classifier:image/fashion-mnist-v1-seed0`` scores both ``image/fashion-mnist``
 and its restoration tasks), against the test targets.
@@ -26,7 +29,7 @@ from ganbench.domains.conditional.task import ConditionalTask
 from ganbench.domains.image.io import grid
 from ganbench.domains.image.task import ImageTask
 
-RESTORATION_METRICS = ("psnr", "ssim", "fid", "kid")
+RESTORATION_METRICS = ("psnr", "ssim", "lpips", "fid", "kid")  # lpips: skipped without $GANBENCH_LPIPS_BACKBONE
 RESTORATION_DEFAULTS: dict[str, Any] = {
     "g_arch": "unet-restorer", "d_arch": "patchgan-discriminator", "g_ch": 32, "d_ch": 32, "spectral_norm": False,
     "batch_size": 32, "lr_g": 2e-4, "lr_d": 2e-4, "adv_weight": 0.01,  # pix2pix: L1 x 100 against adversarial x 1
@@ -82,6 +85,13 @@ class RestorationTask(ConditionalTask, ImageTask):
 
     def prepare_images(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return data
+
+    def check_config(self, objective, config) -> None:
+        super().check_config(objective, config)
+        from ganbench.domains.image.restoration import lpips
+
+        if lpips.missing_reason(self) is None:  # a backbone file that is not AlexNet's fails now, not after training
+            lpips.load_backbone(lpips.backbone_path())
 
     def _load(self) -> dict[str, np.ndarray]:
         return self.prepare_images(dict(self.source._data()))
