@@ -174,3 +174,15 @@ def test_tags_with_newlines_or_formula_starts_stay_inert_in_markdown_and_csv():
     cells = [cell for row in csv.reader(io.StringIO(to_csv([table]))) for cell in row]
     assert any("HYPERLINK" in c for c in cells)
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_a_spread_below_the_means_decimals_reads_zero_not_float_noise():
+    import numpy as np
+
+    from ganbench.reporting.tables import Cell
+
+    values = np.array([0.1, 0.1, 0.1])
+    cell = Cell(float(values.mean()), float(values.std(ddof=1)) or 1.7e-17, 3)
+    assert cell.fmt() == "0.100 ± 0.000"
+    assert Cell(7.6, 0.5477, 5).fmt() == "7.600 ± 0.548"
+    assert Cell(2e-5, 1e-6, 3).fmt() == "2e-05 ± 1e-06"  # tiny means keep significant digits

@@ -23,6 +23,16 @@ def num(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
+def spread(std: float, mean: float, digits: int = 3) -> str:
+    """The ± part beside ``num(mean, digits)``: in the mean's own decimals when the mean is printed
+    with fixed decimals, so a spread below them reads 0.000 (three equal seeds give a float std of
+    1e-17, which is rounding, not a spread) instead of a number more precise than its mean."""
+    fixed = math.isfinite(mean) and not (mean != 0 and (abs(mean) >= 1e5 or abs(mean) < 10 ** -(digits)))
+    if fixed and math.isfinite(std) and abs(std) < 10 ** -(digits):
+        return f"{abs(std):.{digits}f}"
+    return num(std, digits)
+
+
 def one_line(text) -> str:
     """``text`` on one line: control characters (a newline in a tag) shown escaped (``\\n``)."""
     return "".join(ch.encode("unicode_escape").decode("ascii") if ord(ch) < 32 or ord(ch) == 127 else ch for ch in str(text))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ganbench.reporting.comparability import differing, key_text, metric_key
-from ganbench.reporting.fmt import ARROW, csv_safe, num
+from ganbench.reporting.fmt import ARROW, csv_safe, num, spread
 from ganbench.reporting.protocols import Placement, Protocol, main_metric_key, place, with_evaluation
 
 
@@ -38,7 +38,7 @@ class Cell:
     def fmt(self, digits: int = 3) -> str:
         if self.n == 0:
             return "—" if not self.n_nonfinite else f"nan ({self.n_nonfinite})"
-        text = f"{num(self.mean, digits)} ± {num(self.std, digits)}" if self.n > 1 else num(self.mean, digits)
+        text = f"{num(self.mean, digits)} ± {spread(self.std, self.mean, digits)}" if self.n > 1 else num(self.mean, digits)
         if self.n_nonfinite:
             text += f" ({self.n_nonfinite} nan)"
         return text
